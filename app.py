@@ -1,0 +1,20 @@
+"""ThingSpeak Glance: the routes. Everything else lives in chalicelib/."""
+
+from chalice import Chalice, Response
+
+from chalicelib.views import Glance
+from chalicelib.web import add_security_headers
+
+app = Chalice(app_name="thingspeak-glance")
+glance = Glance.from_env()  # invalid settings stop the start-up with a one-line reason
+app.register_middleware(add_security_headers(glance.renderer.assets.csp), "http")
+
+
+@app.route("/")
+def page() -> Response:
+    return glance.page()
+
+
+@app.route("/api/latest")
+def api_latest() -> Response:
+    return glance.api_latest()

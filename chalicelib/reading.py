@@ -1,0 +1,159 @@
+"""The view model: what a person sees, built from a Feed, the settings and the clock.
+
+Both the HTML page and /api/latest are rendered from a Reading, so they always agree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from chalicelib.errors import ThingSpeakError
+from chalicelib.feed import Feed
+from chalicelib.settings import FieldDisplay, Settings
+
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# ThingSpeak allows 255 characters a value; a glance page has no room for an essay.
+MAX_TEXT_CHARS = 80
+
+
+@dataclass(frozen=True)
+class FieldReading:
+    number: int
+    name: str  # the channel's own name for the field
+    label: str  # what the page shows
+    value: str | None  # exactly what ThingSpeak sent
+    display: str | None  # formatted for people; None shows as a dash
+    unit: str | None
+    numeric: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "field": self.number,
+            "name": self.name,
+            "label": self.label,
+            "value": self.value,
+            "display": self.display,
+            "unit": self.unit,
+            "numeric": self.numeric,
+        }
+
+
+@dataclass(frozen=True)
+class Reading:
+    channel_id: int
+    channel_name: str
+    entry_id: int | None
+    created_at: datetime | None
+    age: timedelta | None
+    stale: bool
+    fields: tuple[FieldReading, ...]
+    # Set when ThingSpeak failed and this is the last good reading (stale-if-error).
+    upstream_error: ThingSpeakError | None = None
+
+    @property
+    def headline(self) -> FieldReading | None:
+        return self.fields[0] if self.fields and self.entry_id is not None else None
+
+    @property
+    def others(self) -> tuple[FieldReading, ...]:
+        return self.fields[1:] if self.entry_id is not None else ()
+
+    @property
+    def created_at_iso(self) -> str | None:
+        return self.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if self.created_at else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "channel": {"id": self.channel_id, "name": self.channel_name},
+            "entry_id": self.entry_id,
+            "created_at": self.created_at_iso,
+            "age_seconds": int(self.age.total_seconds()) if self.age is not None else None,
+            "stale": self.stale,
+            "fields": [f.to_json() for f in self.fields],
+            "upstream_error": (
+                {"code": self.upstream_error.code, "message": self.upstream_error.message}
+                if self.upstream_error
+                else None
+            ),
+        }
+
+
+def build_reading(
+    feed: Feed,
+    settings: Settings,
+    now: datetime,
+    upstream_error: ThingSpeakError | None = None,
+) -> Reading:
+    latest = feed.latest
+    numbers = settings.field_order or tuple(f.number for f in feed.channel.fields)
+    fields = tuple(
+        _field_reading(
+            number,
+            feed.channel.field(number).name if feed.channel.field(number) else f"Field {number}",
+            latest.value(number) if latest else None,
+            settings.display_for(number),
+        )
+        for number in numbers
+    )
+    age = max(now - latest.created_at, timedelta(0)) if latest else None
+    too_old = age is not None and age > timedelta(minutes=settings.stale_after_minutes)
+    return Reading(
+        channel_id=feed.channel.id,
+        channel_name=feed.channel.name,
+        entry_id=latest.entry_id if latest else None,
+        created_at=latest.created_at if latest else None,
+        age=age,
+        stale=too_old or (upstream_error is not None and latest is not None),
+        fields=fields,
+        upstream_error=upstream_error,
+    )
+
+
+def _field_reading(number: int, name: str, raw: str | None, display: FieldDisplay) -> FieldReading:
+    shown, numeric = format_value(raw, display)
+    unit = display.unit or (display.conversion.unit if display.conversion else None)
+    return FieldReading(
+        number=number,
+        name=name,
+        label=display.label or name,
+        value=raw,
+        display=shown,
+        unit=unit if shown is not None and numeric else None,
+        numeric=numeric,
+    )
+
+
+def format_value(raw: str | None, display: FieldDisplay) -> tuple[str | None, bool]:
+    """(text to show or None for a dash, whether it is a number)."""
+    text = (raw or "").strip()
+    if not text:
+        return None, False
+    if not _NUMBER.match(text):
+        if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            return None, False  # a sensor's failed read, not a reading
+        return _shorten(text), False
+    decimals = display.decimals
+    if decimals is None and display.conversion:
+        decimals = 1
+    if decimals is None:
+        return text, True  # exactly as sent
+    try:
+        number = Decimal(text)
+        if display.conversion:
+            number = display.conversion.apply(number)
+        rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    except ArithmeticError:
+        # Beyond what can be converted or rounded; showing the unconverted text next to
+        # the converted unit would be a wrong reading.
+        return None, False
+    if rounded.is_zero():
+        rounded = abs(rounded)  # no "-0.0"
+    return f"{rounded:f}", True
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_TEXT_CHARS else text[: MAX_TEXT_CHARS - 1] + "…"

@@ -1,0 +1,130 @@
+"""The ThingSpeak read client: one Session, explicit timeouts, one typed result.
+
+Every way a read can fail becomes a ThingSpeakError subclass here, so nothing past this
+module sees requests' exceptions (whose messages contain the URL, and so the read key).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import requests
+
+from chalicelib.errors import (
+    ChannelNotFound,
+    MalformedResponse,
+    RateLimited,
+    ReadKeyRequired,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from chalicelib.feed import Feed, parse_feed
+
+# Connect, then each socket read; the overall deadline also stops a body that trickles
+# in one byte at a time. Together well under Lambda's timeout and API Gateway's 29 s.
+CONNECT_TIMEOUT = 3.05
+READ_TIMEOUT = 4.0
+DEADLINE_SECONDS = 7.0
+# 8000 entries (ThingSpeak's maximum) of 8 fields is about 2 MB.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+USER_AGENT = "thingspeak-glance/1.0"
+
+
+class ThingSpeakClient:
+    def __init__(
+        self,
+        base_url: str,
+        read_api_key: str | None = None,
+        session: requests.Session | None = None,
+        deadline_seconds: float = DEADLINE_SECONDS,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._read_api_key = read_api_key
+        self._session = session or requests.Session()
+        self._session.headers["User-Agent"] = USER_AGENT
+        self._deadline_seconds = deadline_seconds
+
+    def feed(self, channel_id: int, results: int) -> Feed:
+        """GET /channels/{id}/feeds.json with `results` always explicit."""
+        params = {"results": str(results)}
+        if self._read_api_key:
+            params["api_key"] = self._read_api_key
+        url = f"{self._base_url}/channels/{channel_id}/feeds.json"
+        deadline = time.monotonic() + self._deadline_seconds
+        try:
+            with self._session.get(
+                url, params=params, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), stream=True
+            ) as response:
+                body = _read_body(response, deadline)
+                status, headers = response.status_code, response.headers
+        except requests.Timeout:
+            raise UpstreamTimeout(
+                f"ThingSpeak did not answer within {self._deadline_seconds:g} seconds."
+            ) from None
+        except requests.RequestException as exc:
+            # Not str(exc): requests puts the full URL, api_key included, in its messages.
+            raise UpstreamUnavailable(
+                f"Could not connect to ThingSpeak ({type(exc).__name__})."
+            ) from None
+        return _interpret(channel_id, status, headers, body)
+
+
+def _read_body(response: requests.Response, deadline: float) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise requests.Timeout()
+        # read1 returns whatever has arrived instead of waiting for a full buffer, so a
+        # trickling body is noticed at the deadline, not after the whole thing.
+        chunk = response.raw.read1(65536, decode_content=True)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise UpstreamUnavailable("ThingSpeak sent a response larger than any channel feed.")
+        chunks.append(chunk)
+
+
+def _interpret(
+    channel_id: int, status: int, headers: requests.structures.CaseInsensitiveDict[str], body: bytes
+) -> Feed:
+    if body.strip() == b"-1" or status in (401, 403):
+        raise ReadKeyRequired(
+            f"Channel {channel_id} is private, or the read API key is wrong. "
+            "ThingSpeak answered -1 (no access)."
+        )
+    if status == 404:
+        raise ChannelNotFound(f"ThingSpeak has no channel {channel_id}.")
+    if status == 429:
+        retry_after = _retry_after(headers.get("Retry-After"))
+        raise RateLimited("ThingSpeak answered 429 Too Many Requests.", retry_after)
+    if status != 200:
+        raise UpstreamUnavailable(f"ThingSpeak answered HTTP {status}.")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise MalformedResponse("ThingSpeak's answer is not valid JSON.") from None
+    try:
+        return parse_feed(payload)
+    except MalformedResponse as exc:
+        raise MalformedResponse(f"ThingSpeak's answer is not a channel feed: {exc}.") from None
+
+
+def _retry_after(raw: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not raw:
+        return None
+    raw = raw.strip()
+    if raw.isdigit():
+        return float(raw)
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -1,0 +1,94 @@
+"""Shared fixtures: real ThingSpeak-shaped JSON, a stubbed or emulated ThingSpeak, and the
+app wired with the settings a test asks for."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+from chalice.test import Client
+
+from chalicelib.settings import Settings
+from chalicelib.views import Glance
+from emulator import Emulator
+
+FIXTURES = Path(__file__).parent / "fixtures"
+THINGSPEAK = "https://api.thingspeak.com"
+# A valid-looking read key that no test response may ever contain.
+SECRET_KEY = "SECRETKEY0123456"
+
+# app.py builds its Glance at import; give it settings that need no network.
+os.environ.setdefault("THINGSPEAK_CHANNEL_ID", "9")
+for _name in [n for n in os.environ if n.startswith("FIELD")]:
+    del os.environ[_name]
+
+import app as app_module  # noqa: E402
+
+
+def load_fixture(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def feed_url(channel_id: int, base: str = THINGSPEAK) -> str:
+    return f"{base}/channels/{channel_id}/feeds.json"
+
+
+def at(iso: str) -> datetime:
+    return datetime.fromisoformat(iso).astimezone(UTC)
+
+
+@pytest.fixture
+def thingspeak() -> Iterator[responses.RequestsMock]:
+    """ThingSpeak stubbed with `responses`; any request it was not told about fails."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+class FakeClock:
+    """Wall clock for the app under test, so 'N min ago' and staleness are exact."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def make_client(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Client]:
+    """The real Chalice app, with a fresh Glance built from the given settings."""
+
+    def make(
+        env: dict[str, str] | None = None,
+        now: datetime | Callable[[], datetime] | None = None,
+    ) -> Client:
+        settings = Settings.from_env({"THINGSPEAK_CHANNEL_ID": "9", **(env or {})})
+        clock: Callable[[], datetime]
+        if now is None:
+            clock = lambda: datetime.now(UTC)  # noqa: E731
+        elif isinstance(now, datetime):
+            clock = FakeClock(now)
+        else:
+            clock = now
+        monkeypatch.setattr(app_module, "glance", Glance(settings, now=clock))
+        return Client(app_module.app)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    with Emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def emulated(emulator: Emulator) -> Iterator[Emulator]:
+    emulator.clear_requests()
+    yield emulator

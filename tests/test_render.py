@@ -1,0 +1,77 @@
+"""Rendering: escaped, readable without script, and allowed by its own CSP."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.feed import parse_feed
+from chalicelib.reading import build_reading
+from chalicelib.render import ErrorView, Renderer, humanize_age
+from chalicelib.settings import Settings
+from tests.conftest import at, load_fixture
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+def page_for(renderer: Renderer, fixture: str, now: str) -> str:
+    feed = parse_feed(load_fixture(fixture))
+    return renderer.page(build_reading(feed, Settings(channel_id=feed.channel.id), at(now)))
+
+
+def csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def test_inline_style_and_script_are_exactly_what_the_csp_allows(renderer):
+    page = page_for(renderer, "channel_9.json", "2016-02-09T20:15:00Z")
+    style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+    script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
+    csp = renderer.assets.csp
+    assert f"style-src {csp_hash(style)}" in csp
+    assert f"script-src {csp_hash(script)}" in csp
+    assert "unsafe-inline" not in csp
+
+
+def test_without_script_the_page_still_says_when_it_was_measured(renderer):
+    page = page_for(renderer, "channel_9.json", "2016-02-09T22:15:00Z")
+    without_script = re.sub(r"<script>.*?</script>", "", page, flags=re.S)
+    assert "9 Feb 2016, 20:11 UTC" in without_script
+    assert "2 h ago" in without_script
+    assert '<time datetime="2016-02-09T20:11:45Z">' in without_script
+
+
+def test_page_is_a_phone_page_in_english(renderer):
+    page = page_for(renderer, "channel_9.json", "2016-02-09T20:15:00Z")
+    assert page.startswith("<!doctype html>")
+    assert '<html lang="en">' in page
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert "<title>213 · my_house</title>" in page
+
+
+def test_error_pages_escape_their_text_too(renderer):
+    page = renderer.error(ErrorView("x", "<i>Title</i>", "<script>alert(1)</script>"))
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<i>Title</i>" not in page
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (5, "just now"),
+        (60, "1 min ago"),
+        (3599, "59 min ago"),
+        (3600, "1 h ago"),
+        (47 * 3600, "47 h ago"),
+        (3 * 86400, "3 days ago"),
+    ],
+)
+def test_age_wording(seconds, words):
+    assert humanize_age(timedelta(seconds=seconds)) == words
