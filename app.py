@@ -2,12 +2,14 @@
 
 from chalice import Chalice, Response
 
+from chalicelib.logs import access_log
 from chalicelib.views import Glance
 from chalicelib.web import add_security_headers
 
 app = Chalice(app_name="thingspeak-glance")
 glance = Glance.from_env()  # invalid settings stop the start-up with a one-line reason
 app.register_middleware(add_security_headers(glance.renderer.assets.csp), "http")
+app.register_middleware(access_log, "http")
 
 
 @app.route("/")

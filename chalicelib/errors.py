@@ -53,3 +53,10 @@ class MalformedResponse(ThingSpeakError):
 class UpstreamTimeout(ThingSpeakError):
     code = "thingspeak_timeout"
     title = "ThingSpeak did not answer in time"
+
+
+class ReadKeyUnavailable(ThingSpeakError):
+    """The read key's SSM parameter is missing or this function may not read it."""
+
+    code = "read_api_key_unavailable"
+    title = "The read API key could not be loaded"

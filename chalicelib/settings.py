@@ -40,6 +40,8 @@ class Settings:
     channel_id: int
     thingspeak_url: str = "https://api.thingspeak.com"
     read_api_key: str | None = field(default=None, repr=False)
+    # Name of an SSM SecureString holding the read key (production); exclusive with the above.
+    read_api_key_param: str | None = None
     cache_ttl_seconds: float = 15.0
     stale_after_minutes: float = 30.0
     # Which fields, in what order (the first is the headline); empty means every field
@@ -60,6 +62,7 @@ class Settings:
             channel_id=_channel_id(env),
             thingspeak_url=_url(env, "THINGSPEAK_URL", cls.thingspeak_url),
             read_api_key=_api_key(env),
+            read_api_key_param=_parameter_name(env),
             cache_ttl_seconds=_number(env, "CACHE_TTL_SECONDS", cls.cache_ttl_seconds, 0, 3600),
             stale_after_minutes=_number(
                 env, "STALE_AFTER_MINUTES", cls.stale_after_minutes, 1, 60 * 24 * 365
@@ -111,6 +114,26 @@ def _api_key(env: Mapping[str, str]) -> str | None:
         raise SettingsError(
             "THINGSPEAK_READ_API_KEY must be the channel's Read API Key "
             "(letters and digits only, as shown under API Keys on ThingSpeak)."
+        )
+    return raw
+
+
+_PARAMETER = re.compile(r"^/?[A-Za-z0-9_.\-/]{1,1011}$")
+
+
+def _parameter_name(env: Mapping[str, str]) -> str | None:
+    raw = _get(env, "THINGSPEAK_READ_API_KEY_PARAM")
+    if raw is None:
+        return None
+    if _get(env, "THINGSPEAK_READ_API_KEY") is not None:
+        raise SettingsError(
+            "THINGSPEAK_READ_API_KEY and THINGSPEAK_READ_API_KEY_PARAM are both set: "
+            "keep the key in one place (SSM in production)."
+        )
+    if not _PARAMETER.match(raw) or "//" in raw:
+        raise SettingsError(
+            "THINGSPEAK_READ_API_KEY_PARAM must be an SSM parameter name such as "
+            f"/thingspeak-glance/read-api-key, got {raw!r}."
         )
     return raw
 

@@ -7,7 +7,9 @@ module sees requests' exceptions (whose messages contain the URL, and so the rea
 from __future__ import annotations
 
 import json
+import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -22,6 +24,7 @@ from chalicelib.errors import (
     UpstreamUnavailable,
 )
 from chalicelib.feed import Feed, parse_feed
+from chalicelib.logs import note
 
 # Connect, then each socket read; the overall deadline also stops a body that trickles
 # in one byte at a time. Together well under Lambda's timeout and API Gateway's 29 s.
@@ -31,13 +34,17 @@ DEADLINE_SECONDS = 7.0
 # 8000 entries (ThingSpeak's maximum) of 8 fields is about 2 MB.
 MAX_BODY_BYTES = 4 * 1024 * 1024
 USER_AGENT = "thingspeak-glance/1.0"
+# urllib3 logs every request line at DEBUG, and the line holds api_key.
+logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+ReadKey = Callable[[], str | None]
 
 
 class ThingSpeakClient:
     def __init__(
         self,
         base_url: str,
-        read_api_key: str | None = None,
+        read_api_key: ReadKey = lambda: None,
         session: requests.Session | None = None,
         deadline_seconds: float = DEADLINE_SECONDS,
     ) -> None:
@@ -50,10 +57,12 @@ class ThingSpeakClient:
     def feed(self, channel_id: int, results: int) -> Feed:
         """GET /channels/{id}/feeds.json with `results` always explicit."""
         params = {"results": str(results)}
-        if self._read_api_key:
-            params["api_key"] = self._read_api_key
+        api_key = self._read_api_key()
+        if api_key:
+            params["api_key"] = api_key
         url = f"{self._base_url}/channels/{channel_id}/feeds.json"
-        deadline = time.monotonic() + self._deadline_seconds
+        started = time.monotonic()
+        deadline = started + self._deadline_seconds
         try:
             with self._session.get(
                 url, params=params, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), stream=True
@@ -61,15 +70,22 @@ class ThingSpeakClient:
                 body = _read_body(response, deadline)
                 status, headers = response.status_code, response.headers
         except requests.Timeout:
+            note(upstream_status=None, upstream_ms=_ms_since(started))
             raise UpstreamTimeout(
                 f"ThingSpeak did not answer within {self._deadline_seconds:g} seconds."
             ) from None
         except requests.RequestException as exc:
+            note(upstream_status=None, upstream_ms=_ms_since(started))
             # Not str(exc): requests puts the full URL, api_key included, in its messages.
             raise UpstreamUnavailable(
                 f"Could not connect to ThingSpeak ({type(exc).__name__})."
             ) from None
+        note(upstream_status=status, upstream_ms=_ms_since(started), upstream_bytes=len(body))
         return _interpret(channel_id, status, headers, body)
+
+
+def _ms_since(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 1)
 
 
 def _read_body(response: requests.Response, deadline: float) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -10,13 +9,12 @@ from chalice import Response
 
 from chalicelib import web
 from chalicelib.errors import ThingSpeakError
+from chalicelib.logs import note
 from chalicelib.reading import Reading, build_reading
 from chalicelib.render import ErrorView, Renderer
 from chalicelib.service import FeedSource, LatestFeed
 from chalicelib.settings import Settings, SettingsError
-from chalicelib.thingspeak import ThingSpeakClient
-
-log = logging.getLogger("thingspeak_glance")
+from chalicelib.thingspeak import ReadKey, ThingSpeakClient
 
 
 class Glance:
@@ -29,7 +27,7 @@ class Glance:
     ) -> None:
         self.settings = settings
         self.latest = LatestFeed(
-            source or ThingSpeakClient(settings.thingspeak_url, settings.read_api_key),
+            source or ThingSpeakClient(settings.thingspeak_url, read_key(settings)),
             settings.channel_id,
             settings.cache_ttl_seconds,
         )
@@ -45,9 +43,14 @@ class Glance:
             raise SystemExit(f"ThingSpeak Glance cannot start: {exc}") from None
 
     def reading(self) -> Reading:
-        snapshot = self.latest.get()
+        try:
+            snapshot = self.latest.get()
+        except ThingSpeakError as exc:
+            note(cache="error", error=exc.code)
+            raise
+        note(cache=snapshot.cache, entry_id=snapshot.feed.latest and snapshot.feed.latest.entry_id)
         if snapshot.error is not None:
-            log.warning("serving the last good reading: %s", snapshot.error.message)
+            note(error=snapshot.error.code)
         return build_reading(snapshot.feed, self.settings, self._now(), snapshot.error)
 
     def page(self) -> Response:
@@ -65,11 +68,18 @@ class Glance:
         return web.json_body(reading.to_json())
 
 
+def read_key(settings: Settings) -> ReadKey:
+    if settings.read_api_key_param:
+        from chalicelib.secrets import SsmReadKey
+
+        return SsmReadKey(settings.read_api_key_param)
+    key = settings.read_api_key
+    return lambda: key
+
+
 def _error_view(exc: ThingSpeakError) -> ErrorView:
-    log.warning("%s: %s", exc.code, exc.message)
     return ErrorView(code=exc.code, title=exc.title, message=exc.message)
 
 
 def _error_json(exc: ThingSpeakError) -> dict[str, str]:
-    log.warning("%s: %s", exc.code, exc.message)
     return {"code": exc.code, "title": exc.title, "message": exc.message}

@@ -13,6 +13,7 @@ from chalicelib.errors import (
     ChannelNotFound,
     MalformedResponse,
     ReadKeyRequired,
+    ReadKeyUnavailable,
     ThingSpeakError,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -22,6 +23,7 @@ from chalicelib.errors import (
 # did nothing wrong, the deployment is missing a credential for its upstream.
 STATUS_BY_ERROR: dict[type[ThingSpeakError], int] = {
     ReadKeyRequired: 502,
+    ReadKeyUnavailable: 502,
     ChannelNotFound: 404,
     UpstreamUnavailable: 502,
     MalformedResponse: 502,

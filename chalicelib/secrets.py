@@ -1,0 +1,69 @@
+"""The read API key from SSM Parameter Store, fetched once per warm container.
+
+boto3 is imported only here and only when a parameter is configured: it costs more to
+import than the rest of the app together, and most channels are public.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from chalicelib.errors import ReadKeyUnavailable
+
+# botocore logs whole responses at DEBUG, and this response is the secret.
+for _name in ("botocore", "boto3", "urllib3"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
+
+class SsmReadKey:
+    def __init__(self, parameter: str, client: Any = None) -> None:
+        self.parameter = parameter
+        self._client = client
+        self._value: str | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str:
+        with self._lock:
+            if self._value is None:
+                self._value = self._fetch()
+            return self._value
+
+    def _fetch(self) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            client = self._client or _ssm_client()
+            answer = client.get_parameter(Name=self.parameter, WithDecryption=True)
+        except ClientError as exc:
+            raise ReadKeyUnavailable(_explain(self.parameter, exc)) from None
+        except BotoCoreError as exc:
+            raise ReadKeyUnavailable(
+                f"SSM could not be asked for {self.parameter} ({type(exc).__name__})."
+            ) from None
+        value = str(answer.get("Parameter", {}).get("Value", "")).strip()
+        if not value:
+            raise ReadKeyUnavailable(f"SSM parameter {self.parameter} is empty.")
+        return value
+
+
+def _ssm_client() -> Any:
+    import boto3
+
+    return boto3.client("ssm")
+
+
+def _explain(parameter: str, exc: Any) -> str:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code == "ParameterNotFound":
+        return (
+            f"SSM parameter {parameter} does not exist in this region: create it with "
+            f"aws ssm put-parameter --type SecureString --name {parameter} --value <read key>."
+        )
+    if code in ("AccessDeniedException", "AccessDenied"):
+        return (
+            f"This function's role may not read SSM parameter {parameter}: "
+            "check .chalice/policy-<stage>.json (ssm:GetParameter on that parameter)."
+        )
+    return f"SSM refused to return {parameter} ({code or 'unknown error'})."

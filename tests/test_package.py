@@ -1,0 +1,179 @@
+"""The Lambda package, built by `chalice package` and run the way Lambda runs it.
+
+Chalice ships only app.py, chalicelib/ and vendor/ (copied to the package root): the
+templates reach Lambda through vendor/templates, a link to templates/. These tests unpack
+the zip and serve a page from it with a bare interpreter: no site-packages, no checkout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from emulator import DEMO_CHANNEL_ID, Emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+CHALICE = Path(sys.executable).parent / "chalice"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    out = tmp_path_factory.mktemp("package") / "out"
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
+    subprocess.run(
+        [str(CHALICE), "package", "--stage", "dev", str(out)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    yield out
+
+
+@pytest.fixture(scope="module")
+def unpacked(package: Path) -> Path:
+    target = package.parent / "unpacked"
+    with zipfile.ZipFile(package / "deployment.zip") as archive:
+        archive.extractall(target)
+    return target
+
+
+def names(package: Path) -> set[str]:
+    with zipfile.ZipFile(package / "deployment.zip") as archive:
+        return set(archive.namelist())
+
+
+def test_package_holds_the_app_its_templates_and_runtime_dependencies(package):
+    contents = names(package)
+    for required in (
+        "app.py",
+        "chalicelib/views.py",
+        "templates/base.html",
+        "templates/page.html",
+        "templates/error.html",
+        "templates/glance.css",
+        "templates/glance.js",
+        "chalice/app.py",
+        "requests/__init__.py",
+        "jinja2/__init__.py",
+        "markupsafe/__init__.py",
+    ):
+        assert required in contents, f"{required} missing from the Lambda package"
+
+
+def test_package_holds_nothing_from_tests_or_dev_tooling(package):
+    tops = {name.split("/")[0] for name in names(package)}
+    for unwanted in ("tests", "emulator", "scripts", ".venv", "pytest", "_pytest", "moto"):
+        assert unwanted not in tops
+    assert not any("__pycache__" in name for name in names(package))
+
+
+def test_sam_template_uses_the_app_handler(package):
+    template = json.loads((package / "sam.json").read_text())
+    handler = template["Resources"]["APIHandler"]["Properties"]["Handler"]
+    assert handler == "app.app"
+
+
+LAMBDA_RUNNER = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import app
+event = json.loads(sys.argv[2])
+
+class Context:
+    aws_request_id = "test-request-id"
+    function_name = "thingspeak-glance-dev"
+    memory_limit_in_mb = 256
+    def get_remaining_time_in_millis(self):
+        return 15000
+
+print(json.dumps(app.app(event, Context())))
+"""
+
+
+def proxy_event(path: str) -> dict[str, object]:
+    """An API Gateway REST (v1) proxy event, as Lambda receives it."""
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": "GET",
+        "headers": {"Host": "weather.example.com", "Accept": "text/html"},
+        "multiValueHeaders": {"Host": ["weather.example.com"], "Accept": ["text/html"]},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": path,
+            "httpMethod": "GET",
+            "path": f"/api{path}",
+            "stage": "api",
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
+        "body": None,
+        "isBase64Encoded": False,
+    }
+
+
+def invoke(unpacked: Path, emulator_url: str, path: str) -> dict[str, object]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "THINGSPEAK_URL": emulator_url,
+        "THINGSPEAK_CHANNEL_ID": str(DEMO_CHANNEL_ID),
+        "FIELDS": "4,3",
+        "FIELD4_LABEL": "Temperature",
+        "FIELD4_UNIT": "°F",
+        "FIELD4_DECIMALS": "1",
+    }
+    # -I: ignore PYTHON* variables and the user's site; -S: no site-packages at all.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            LAMBDA_RUNNER,
+            str(unpacked),
+            json.dumps(proxy_event(path)),
+        ],
+        cwd=unpacked.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_unpacked_package_serves_the_page_on_a_bare_interpreter(unpacked):
+    with Emulator() as emu:
+        response = invoke(unpacked, emu.url, "/")
+    assert response["statusCode"] == 200
+    headers = response["headers"]
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "Content-Security-Policy" in headers
+    body = response["body"]
+    assert "<h1>WeatherStation</h1>" in body
+    assert '<h2 id="headline-label">Temperature</h2>' in body
+    assert '<span class="unit">°F</span>' in body
+
+
+def test_unpacked_package_serves_the_json_api(unpacked):
+    with Emulator() as emu:
+        response = invoke(unpacked, emu.url, "/api/latest")
+    assert response["statusCode"] == 200
+    data = json.loads(response["body"])
+    assert data["channel"]["id"] == DEMO_CHANNEL_ID
+    assert data["fields"][0]["label"] == "Temperature"
