@@ -14,9 +14,14 @@ app.register_middleware(access_log, "http")
 
 @app.route("/")
 def page() -> Response:
-    return glance.page()
+    return glance.page(app.current_request.headers)
 
 
 @app.route("/api/latest")
 def api_latest() -> Response:
-    return glance.api_latest()
+    return glance.api_latest(app.current_request.headers)
+
+
+@app.route("/{name}")
+def static_file(name: str) -> Response:
+    return glance.static_file(name)

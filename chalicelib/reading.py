@@ -14,10 +14,21 @@ from typing import Any
 from chalicelib.errors import ThingSpeakError
 from chalicelib.feed import Feed
 from chalicelib.settings import FieldDisplay, Settings
+from chalicelib.trend import build_trend
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # ThingSpeak allows 255 characters a value; a glance page has no room for an essay.
 MAX_TEXT_CHARS = 80
+
+
+TEMPERATURE_UNITS = ("°C", "°F")
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    path: str  # SVG path data, see trend.py
+    low: str | None  # formatted like the value itself
+    high: str | None
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,11 @@ class FieldReading:
     display: str | None  # formatted for people; None shows as a dash
     unit: str | None
     numeric: bool
+    sparkline: Sparkline | None = None
+
+    @property
+    def temperature(self) -> bool:
+        return self.unit in TEMPERATURE_UNITS
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -39,6 +55,8 @@ class FieldReading:
             "display": self.display,
             "unit": self.unit,
             "numeric": self.numeric,
+            "day_low": self.sparkline.low if self.sparkline else None,
+            "day_high": self.sparkline.high if self.sparkline else None,
         }
 
 
@@ -48,7 +66,6 @@ class Reading:
     channel_name: str
     entry_id: int | None
     created_at: datetime | None
-    age: timedelta | None
     stale: bool
     fields: tuple[FieldReading, ...]
     # Set when ThingSpeak failed and this is the last good reading (stale-if-error).
@@ -63,15 +80,23 @@ class Reading:
         return self.fields[1:] if self.entry_id is not None else ()
 
     @property
+    def has_temperature(self) -> bool:
+        return any(f.temperature for f in self.fields)
+
+    @property
     def created_at_iso(self) -> str | None:
         return self.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if self.created_at else None
 
-    def to_json(self) -> dict[str, Any]:
+    def age(self, now: datetime) -> timedelta | None:
+        return None if self.created_at is None else max(now - self.created_at, timedelta(0))
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        age = self.age(now)
         return {
             "channel": {"id": self.channel_id, "name": self.channel_name},
             "entry_id": self.entry_id,
             "created_at": self.created_at_iso,
-            "age_seconds": int(self.age.total_seconds()) if self.age is not None else None,
+            "age_seconds": int(age.total_seconds()) if age is not None else None,
             "stale": self.stale,
             "fields": [f.to_json() for f in self.fields],
             "upstream_error": (
@@ -80,6 +105,13 @@ class Reading:
                 else None
             ),
         }
+
+
+def is_stale(feed: Feed, settings: Settings, now: datetime) -> bool:
+    latest = feed.latest
+    return latest is not None and now - latest.created_at > timedelta(
+        minutes=settings.stale_after_minutes
+    )
 
 
 def build_reading(
@@ -91,39 +123,40 @@ def build_reading(
     latest = feed.latest
     numbers = settings.field_order or tuple(f.number for f in feed.channel.fields)
     fields = tuple(
-        _field_reading(
-            number,
-            feed.channel.field(number).name if feed.channel.field(number) else f"Field {number}",
-            latest.value(number) if latest else None,
-            settings.display_for(number),
-        )
+        _field_reading(feed, number, latest.value(number) if latest else None, settings)
         for number in numbers
     )
-    age = max(now - latest.created_at, timedelta(0)) if latest else None
-    too_old = age is not None and age > timedelta(minutes=settings.stale_after_minutes)
     return Reading(
         channel_id=feed.channel.id,
         channel_name=feed.channel.name,
         entry_id=latest.entry_id if latest else None,
         created_at=latest.created_at if latest else None,
-        age=age,
-        stale=too_old or (upstream_error is not None and latest is not None),
+        stale=is_stale(feed, settings, now) or (upstream_error is not None and latest is not None),
         fields=fields,
         upstream_error=upstream_error,
     )
 
 
-def _field_reading(number: int, name: str, raw: str | None, display: FieldDisplay) -> FieldReading:
+def _field_reading(feed: Feed, number: int, raw: str | None, settings: Settings) -> FieldReading:
+    display = settings.display_for(number)
+    field = feed.channel.field(number)
+    name = field.name if field else f"Field {number}"
     shown, numeric = format_value(raw, display)
     unit = display.unit or (display.conversion.unit if display.conversion else None)
+    trend = build_trend(feed, number, display)
+    sparkline = None
+    if trend is not None:
+        low, high = format_value(trend.low, display)[0], format_value(trend.high, display)[0]
+        sparkline = Sparkline(trend.path, low, high)
     return FieldReading(
         number=number,
         name=name,
         label=display.label or name,
         value=raw,
         display=shown,
-        unit=unit if shown is not None and numeric else None,
+        unit=unit,
         numeric=numeric,
+        sparkline=sparkline,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -82,7 +82,7 @@ def humanize_age(age: timedelta) -> str:
 
 
 class Renderer:
-    def __init__(self, directory: Path = TEMPLATES_DIR) -> None:
+    def __init__(self, directory: Path = TEMPLATES_DIR, refresh_seconds: float = 60) -> None:
         self._env = Environment(
             loader=FileSystemLoader(directory),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -91,17 +91,21 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.assets = _load_assets(directory)
+        self._refresh_seconds = int(refresh_seconds)
         self._page = self._env.get_template("page.html")
         self._error = self._env.get_template("error.html")
 
-    def page(self, reading: Reading) -> str:
+    def page(self, reading: Reading, now: datetime) -> str:
         when = None
-        if reading.created_at is not None and reading.age is not None:
+        age = reading.age(now)
+        if reading.created_at is not None and age is not None:
             when = When(
                 text=f"{reading.created_at.day} {reading.created_at:%b %Y, %H:%M} UTC",
-                ago=humanize_age(reading.age),
+                ago=humanize_age(age),
             )
-        return self._page.render(reading=reading, when=when, assets=self.assets)
+        return self._page.render(
+            reading=reading, when=when, assets=self.assets, refresh_seconds=self._refresh_seconds
+        )
 
     def error(self, error: ErrorView) -> str:
         return self._error.render(error=error, assets=self.assets)

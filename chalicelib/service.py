@@ -1,7 +1,15 @@
-"""The latest feed, cached per warm container, with stale-if-error and back-off.
+"""The channel's last day of readings, cached per warm container.
 
-A Lambda container serves one request at a time, but `chalice local` is threaded, so
-the lock keeps a burst of views to one upstream call there too.
+Each page view costs at most one upstream request, and most cost none:
+- while the cache is younger than CACHE_TTL_SECONDS, nothing is fetched;
+- otherwise a small request (the newest TAIL_RESULTS entries) tops the day up;
+- every HISTORY_REFRESH_SECONDS, or when the tail does not join what we hold, one large
+  request (HISTORY_RESULTS entries) replaces the day instead.
+When a fetch fails, the last good feed is served, marked stale (stale-if-error), and
+ThingSpeak is not asked again before the window (or its Retry-After) has passed.
+
+A Lambda container serves one request at a time, but `chalice local` is threaded, so a
+lock keeps a burst of views to one upstream call there too.
 """
 
 from __future__ import annotations
@@ -10,13 +18,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal, Protocol
 
 from chalicelib.errors import RateLimited, ThingSpeakError
 from chalicelib.feed import Feed
 
+HISTORY = timedelta(hours=24)
+HISTORY_RESULTS = 8000  # ThingSpeak's maximum; a day of entries every 11 s or slower
+HISTORY_REFRESH_SECONDS = 600.0
+TAIL_RESULTS = 20
 # Upper bound on how long a 429's Retry-After can silence us: a glance page that stays
-# stale for an hour because of one bad header is worse than one more attempt.
+# stale for an hour because of one odd header is worse than one more attempt.
 MAX_BACKOFF_SECONDS = 300.0
 
 CacheStatus = Literal["hit", "miss", "stale"]
@@ -30,6 +43,8 @@ class FeedSource(Protocol):
 class Snapshot:
     feed: Feed
     cache: CacheStatus
+    # Bumped whenever the feed changes, so views can cache what they render from it.
+    version: int
     # The failure that made us serve an older feed (stale-if-error), if any.
     error: ThingSpeakError | None = None
 
@@ -46,17 +61,17 @@ class LatestFeed:
         source: FeedSource,
         channel_id: int,
         ttl_seconds: float,
-        results: int = 1,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._source = source
         self._channel_id = channel_id
         self._ttl = ttl_seconds
-        self._results = results
         self._clock = clock
         self._lock = threading.Lock()
         self._feed: Feed | None = None
+        self._version = 0
         self._fetched_at = 0.0
+        self._history_at = float("-inf")
         self._failure: _Failure | None = None
 
     def get(self) -> Snapshot:
@@ -67,16 +82,27 @@ class LatestFeed:
         with self._lock:
             now = self._clock()
             if self._feed is not None and now - self._fetched_at < self._ttl:
-                return Snapshot(self._feed, "hit")
+                return Snapshot(self._feed, "hit", self._version)
             if self._failure is not None and now < self._failure.retry_at:
                 return self._fallback(self._failure.error)
+            whole_day = self._feed is None or now - self._history_at >= HISTORY_REFRESH_SECONDS
             try:
-                feed = self._source.feed(self._channel_id, self._results)
+                fetched = self._source.feed(
+                    self._channel_id, HISTORY_RESULTS if whole_day else TAIL_RESULTS
+                )
             except ThingSpeakError as exc:
                 self._failure = _Failure(exc, now + self._backoff(exc))
                 return self._fallback(exc)
-            self._feed, self._fetched_at, self._failure = feed, now, None
-            return Snapshot(feed, "miss")
+            if whole_day or self._feed is None:
+                merged, self._history_at = _last_day(fetched), now
+            else:
+                merged = _join(self._feed, fetched)
+                if merged is None:  # a gap we cannot fill from the tail
+                    merged, self._history_at = _last_day(fetched), float("-inf")
+            if merged != self._feed:
+                self._version += 1
+            self._feed, self._fetched_at, self._failure = merged, now, None
+            return Snapshot(merged, "miss", self._version)
 
     def _backoff(self, error: ThingSpeakError) -> float:
         if isinstance(error, RateLimited) and error.retry_after:
@@ -88,4 +114,25 @@ class LatestFeed:
             # Drop the old traceback: re-raising one instance for every view during an
             # outage would otherwise grow it without bound.
             raise error.with_traceback(None)
-        return Snapshot(self._feed, "stale", error)
+        return Snapshot(self._feed, "stale", self._version, error)
+
+
+def _last_day(feed: Feed) -> Feed:
+    latest = feed.latest
+    if latest is None:
+        return feed
+    since = latest.created_at - HISTORY
+    return Feed(feed.channel, tuple(e for e in feed.entries if e.created_at >= since))
+
+
+def _join(held: Feed, tail: Feed) -> Feed | None:
+    """The day we hold topped up with the tail, or None if entries may be missing between."""
+    if not tail.entries or held.latest is None:
+        return tail  # emptied, or newly started: the tail is the whole story
+    newest_held = held.latest.entry_id
+    if tail.entries[0].entry_id > newest_held + 1:
+        return None
+    if tail.latest is not None and tail.latest.entry_id < newest_held:
+        return None  # the channel was cleared and refilled: start again
+    newer = tuple(e for e in tail.entries if e.entry_id > newest_held)
+    return _last_day(Feed(tail.channel, held.entries + newer))

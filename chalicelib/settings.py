@@ -44,6 +44,7 @@ class Settings:
     read_api_key_param: str | None = None
     cache_ttl_seconds: float = 15.0
     stale_after_minutes: float = 30.0
+    refresh_seconds: float = 60.0  # how often a visible page polls /api/latest
     # Which fields, in what order (the first is the headline); empty means every field
     # the channel names, in channel order.
     field_order: tuple[int, ...] = ()
@@ -67,6 +68,7 @@ class Settings:
             stale_after_minutes=_number(
                 env, "STALE_AFTER_MINUTES", cls.stale_after_minutes, 1, 60 * 24 * 365
             ),
+            refresh_seconds=_number(env, "REFRESH_SECONDS", cls.refresh_seconds, 2, 3600),
             field_order=_field_order(env),
             field_displays=tuple(
                 _field_display(env, n)

@@ -1,18 +1,24 @@
-"""The composition root: settings, client, cache and renderer wired once per container."""
+"""The composition root: settings, client, cache and renderer wired once per container.
+
+A page is rendered once per new reading, not once per view: the HTML is kept with the
+state it was rendered from (feed version, staleness, upstream error, the "N min ago"
+words) and reused until that state changes. Conditional requests get a 304.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from chalice import Response
 
-from chalicelib import web
+from chalicelib import static, web
 from chalicelib.errors import ThingSpeakError
 from chalicelib.logs import note
-from chalicelib.reading import Reading, build_reading
-from chalicelib.render import ErrorView, Renderer
-from chalicelib.service import FeedSource, LatestFeed
+from chalicelib.reading import Reading, build_reading, is_stale
+from chalicelib.render import ErrorView, Renderer, humanize_age
+from chalicelib.service import FeedSource, LatestFeed, Snapshot
 from chalicelib.settings import Settings, SettingsError
 from chalicelib.thingspeak import ReadKey, ThingSpeakClient
 
@@ -31,8 +37,16 @@ class Glance:
             settings.channel_id,
             settings.cache_ttl_seconds,
         )
-        self.renderer = renderer or Renderer()
+        self.renderer = renderer or Renderer(refresh_seconds=settings.refresh_seconds)
         self._now = now
+        # Settings and assets change only with a deploy; both belong in every ETag.
+        self._build = hashlib.sha256(
+            (repr(settings) + self.renderer.assets.csp).encode()
+        ).hexdigest()[:12]
+        # (state, value) pairs: one reading and one page, for the newest state only.
+        self._reading_cache: tuple[tuple[object, ...], Reading] | None = None
+        self._page_cache: tuple[tuple[object, ...], str] | None = None
+        self._static = static.load()
 
     @classmethod
     def from_env(cls) -> Glance:
@@ -42,30 +56,76 @@ class Glance:
             # A clean one-line exit for `chalice local` and the Lambda init log alike.
             raise SystemExit(f"ThingSpeak Glance cannot start: {exc}") from None
 
-    def reading(self) -> Reading:
+    def page(self, headers: Mapping[str, str]) -> Response:
+        try:
+            snapshot, now = self._snapshot(), self._now()
+        except ThingSpeakError as exc:
+            view = ErrorView(code=exc.code, title=exc.title, message=exc.message)
+            return web.html(self.renderer.error(view), web.status_for(exc))
+        etag = self._etag("page", snapshot, now)
+        if web.not_modified(headers, etag):
+            return web.not_modified_response(etag)
+        reading = self._reading(snapshot, now)
+        age = reading.age(now)
+        key = (*self._state(snapshot, now), humanize_age(age) if age is not None else None)
+        if self._page_cache is None or self._page_cache[0] != key:
+            self._page_cache = (key, self.renderer.page(reading, now))
+        return web.html(self._page_cache[1], etag=etag)
+
+    def api_latest(self, headers: Mapping[str, str]) -> Response:
+        try:
+            snapshot, now = self._snapshot(), self._now()
+        except ThingSpeakError as exc:
+            error = {"code": exc.code, "title": exc.title, "message": exc.message}
+            return web.json_body({"error": error}, web.status_for(exc))
+        etag = self._etag("api", snapshot, now)
+        if web.not_modified(headers, etag):
+            return web.not_modified_response(etag)
+        return web.json_body(self._reading(snapshot, now).to_json(now), etag=etag)
+
+    def static_file(self, name: str) -> Response:
+        """Manifest, icons, robots.txt; any other name gets our 404 page, not API Gateway's."""
+        found = self._static.get(f"/{name}")
+        if found is None:
+            view = ErrorView(
+                code="not_found",
+                title="Page not found",
+                message=f"There is no page called /{name} here.",
+            )
+            return web.html(self.renderer.error(view), 404)
+        return web.static(found.body, found.content_type)
+
+    def _snapshot(self) -> Snapshot:
         try:
             snapshot = self.latest.get()
         except ThingSpeakError as exc:
             note(cache="error", error=exc.code)
             raise
-        note(cache=snapshot.cache, entry_id=snapshot.feed.latest and snapshot.feed.latest.entry_id)
+        latest = snapshot.feed.latest
+        note(cache=snapshot.cache, entry_id=latest.entry_id if latest else None)
         if snapshot.error is not None:
             note(error=snapshot.error.code)
-        return build_reading(snapshot.feed, self.settings, self._now(), snapshot.error)
+        return snapshot
 
-    def page(self) -> Response:
-        try:
-            reading = self.reading()
-        except ThingSpeakError as exc:
-            return web.html(self.renderer.error(_error_view(exc)), web.status_for(exc))
-        return web.html(self.renderer.page(reading))
+    def _state(self, snapshot: Snapshot, now: datetime) -> tuple[object, ...]:
+        error = snapshot.error.code if snapshot.error else None
+        return (snapshot.version, is_stale(snapshot.feed, self.settings, now), error)
 
-    def api_latest(self) -> Response:
-        try:
-            reading = self.reading()
-        except ThingSpeakError as exc:
-            return web.json_body({"error": _error_json(exc)}, web.status_for(exc))
-        return web.json_body(reading.to_json())
+    def _reading(self, snapshot: Snapshot, now: datetime) -> Reading:
+        """The view model, rebuilt only when what it shows has changed."""
+        state = self._state(snapshot, now)
+        if self._reading_cache is None or self._reading_cache[0] != state:
+            reading = build_reading(snapshot.feed, self.settings, now, snapshot.error)
+            self._reading_cache = (state, reading)
+        return self._reading_cache[1]
+
+    def _etag(self, kind: str, snapshot: Snapshot, now: datetime) -> str:
+        latest = snapshot.feed.latest
+        _, stale, error = self._state(snapshot, now)
+        entry = latest.entry_id if latest else "empty"
+        channel = hashlib.sha256(repr(snapshot.feed.channel).encode()).hexdigest()[:8]
+        # Weak: "N min ago" and age_seconds move on while the reading stays the same.
+        return f'W/"{kind}-{entry}-{channel}-{int(stale)}-{error or "ok"}-{self._build}"'
 
 
 def read_key(settings: Settings) -> ReadKey:
@@ -75,11 +135,3 @@ def read_key(settings: Settings) -> ReadKey:
         return SsmReadKey(settings.read_api_key_param)
     key = settings.read_api_key
     return lambda: key
-
-
-def _error_view(exc: ThingSpeakError) -> ErrorView:
-    return ErrorView(code=exc.code, title=exc.title, message=exc.message)
-
-
-def _error_json(exc: ThingSpeakError) -> dict[str, str]:
-    return {"code": exc.code, "title": exc.title, "message": exc.message}

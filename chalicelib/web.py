@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalice import Response
@@ -53,22 +53,48 @@ def security_headers(csp: str) -> dict[str, str]:
     }
 
 
-def html(body: str, status: int = 200) -> Response:
-    return Response(body=body, status_code=status, headers=_headers(HTML, status))
+def html(body: str, status: int = 200, etag: str | None = None) -> Response:
+    return Response(body=body, status_code=status, headers=_headers(HTML, status, etag))
 
 
-def json_body(data: Any, status: int = 200) -> Response:
+def json_body(data: Any, status: int = 200, etag: str | None = None) -> Response:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return Response(body=body, status_code=status, headers=_headers(JSON, status))
+    return Response(body=body, status_code=status, headers=_headers(JSON, status, etag))
 
 
-def _headers(content_type: str, status: int) -> dict[str, str]:
-    # Errors must not be cached by browsers or API Gateway; readings are revalidated
-    # on every view because they change as often as every 15 seconds.
-    return {
+def static(body: bytes, content_type: str) -> Response:
+    # Icons and the manifest change only with a deploy. Chalice base64-encodes bytes for
+    # its binary types (image/png); text must reach it as str.
+    headers = {"Content-Type": content_type, "Cache-Control": "public, max-age=86400"}
+    payload: bytes | str = body if content_type == "image/png" else body.decode("utf-8")
+    return Response(body=payload, status_code=200, headers=headers)
+
+
+def not_modified(request_headers: Mapping[str, str], etag: str) -> bool:
+    """If-None-Match with the weak comparison RFC 9110 prescribes for it."""
+    header = request_headers.get("if-none-match")
+    if not header:
+        return False
+    wanted = etag.removeprefix("W/")
+    return any(
+        tag.strip() == "*" or tag.strip().removeprefix("W/") == wanted for tag in header.split(",")
+    )
+
+
+def not_modified_response(etag: str) -> Response:
+    return Response(body="", status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
+
+
+def _headers(content_type: str, status: int, etag: str | None) -> dict[str, str]:
+    # Readings are revalidated on every view (they change as often as every 15 s; the
+    # ETag makes that a 304); errors must not be cached by browsers or API Gateway.
+    headers = {
         "Content-Type": content_type,
         "Cache-Control": "no-cache" if status < 400 else "no-store",
     }
+    if etag:
+        headers["ETag"] = etag
+    return headers
 
 
 def add_security_headers(csp: str) -> Callable[[Request, Callable[[Request], Response]], Response]:

@@ -73,7 +73,7 @@ def test_demo_channel_shows_a_fresh_moving_reading(app_on, emulated):
     headline = data["fields"][0]
     assert headline["label"] == "Temperature" and headline["unit"] == "°F"
     assert headline["display"] is None or f">{headline['display']}<" in body(page)
-    assert emulated.requests[0].query["results"] == "1"
+    assert emulated.requests[0].query["results"] == "8000"
 
 
 def test_a_new_entry_posted_to_thingspeak_shows_once_the_cache_expires(app_on, emulated):

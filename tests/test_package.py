@@ -167,7 +167,7 @@ def test_unpacked_package_serves_the_page_on_a_bare_interpreter(unpacked):
     body = response["body"]
     assert "<h1>WeatherStation</h1>" in body
     assert '<h2 id="headline-label">Temperature</h2>' in body
-    assert '<span class="unit">°F</span>' in body
+    assert '<span class="unit" data-u="°F">°F</span>' in body
 
 
 def test_unpacked_package_serves_the_json_api(unpacked):

@@ -34,18 +34,18 @@ def test_page_shows_channel_name_headline_value_and_when_measured(thingspeak, ma
     body = text(page)
     assert "<h1>my_house</h1>" in body
     assert '<h2 id="headline-label">Light</h2>' in body
-    assert '<span class="number">213</span>' in body
+    assert '<span class="number" data-v="213">213</span>' in body
     assert '<time datetime="2016-02-09T20:11:45Z">9 Feb 2016, 20:11 UTC</time>' in body
     assert "3 min ago" in body
     assert "Outside Temperature" in body and "29.723991507430998" in body
-    assert "Stale" not in body
+    assert '<strong class="badge" data-stale hidden>Stale</strong>' in body
 
 
 def test_the_request_to_thingspeak_always_sends_results(thingspeak, make_client):
     thingspeak.get(
         feed_url(9),
         json=load_fixture("channel_9.json"),
-        match=[matchers.query_param_matcher({"results": "1"})],
+        match=[matchers.query_param_matcher({"results": "8000"})],
     )
     assert make_client().http.get("/").status_code == 200
 
@@ -55,7 +55,7 @@ def test_read_key_is_sent_to_thingspeak_but_never_shown(thingspeak, make_client,
     thingspeak.get(
         feed_url(9),
         json=load_fixture("channel_9.json"),
-        match=[matchers.query_param_matcher({"results": "1", "api_key": SECRET_KEY})],
+        match=[matchers.query_param_matcher({"results": "8000", "api_key": SECRET_KEY})],
     )
     client = make_client({"THINGSPEAK_READ_API_KEY": SECRET_KEY}, now=JUST_AFTER)
     for path in ("/", "/api/latest"):
@@ -85,6 +85,8 @@ def test_api_latest_returns_the_reading_as_json(thingspeak, make_client):
         "display": "213",
         "unit": None,
         "numeric": True,
+        "day_low": None,
+        "day_high": None,
     }
     assert data["fields"][1]["value"] == "29.723991507430998"
 
@@ -108,7 +110,7 @@ def test_old_flask_setup_celsius_to_fahrenheit_by_configuration_alone(thingspeak
         now=at("2026-11-24T03:41:00Z"),
     )
     body = text(client.http.get("/"))
-    assert '<span class="number">70.0</span><span class="unit">°F</span>' in body
+    assert '<span class="number" data-v="70.0">70.0</span><span class="unit" data-u="°F">°F</span>' in body
     assert "Humidity" not in body  # FIELDS=1 shows only field 1
     field = json.loads(client.http.get("/api/latest").body)["fields"][0]
     assert (field["value"], field["display"], field["unit"]) == ("21.1", "70.0", "°F")
@@ -128,8 +130,8 @@ def test_field_order_labels_units_and_decimals_come_from_settings(thingspeak, ma
     )
     body = text(client.http.get("/"))
     assert '<h2 id="headline-label">Outside</h2>' in body
-    assert '<span class="number">29.7</span><span class="unit">°C</span>' in body
-    assert "<dt>Light level</dt>" in body
+    assert '<span class="number" data-v="29.7">29.7</span><span class="unit" data-u="°C">°C</span>' in body
+    assert "<h3>Light level</h3>" in body
 
 
 def test_empty_channel_says_no_readings_yet(thingspeak, make_client):
@@ -148,7 +150,7 @@ def test_null_text_and_nan_values_are_shown_honestly(thingspeak, make_client):
     thingspeak.get(feed_url(9), json=load_fixture("nulls_and_text.json"))
     client = make_client(now=at("2026-11-24T03:41:00Z"))
     body = text(client.http.get("/"))
-    assert '<span class="number">21.4</span>' in body
+    assert '<span class="number" data-v="21.4">21.4</span>' in body
     assert '<span class="text">open</span>' in body
     assert body.count('<span class="dash" aria-hidden="true">–</span>') == 2  # null and nan
     assert ">nan<" not in body.lower()
@@ -169,7 +171,7 @@ def test_channel_and_field_names_are_escaped_never_executed(thingspeak, make_cli
 def test_old_reading_is_marked_stale(thingspeak, make_client):
     thingspeak.get(feed_url(9), json=load_fixture("channel_9.json"))
     client = make_client({"STALE_AFTER_MINUTES": "30"}, now=at("2016-02-09T20:42:00Z"))
-    assert '<strong class="badge">Stale</strong>' in text(client.http.get("/"))
+    assert '<strong class="badge" data-stale>Stale</strong>' in text(client.http.get("/"))
     assert json.loads(client.http.get("/api/latest").body)["stale"] is True
 
 
@@ -289,7 +291,7 @@ def test_no_answer_from_thingspeak_is_a_504(failure, thingspeak, make_client):
 def test_connection_refused_is_a_502_whose_message_has_no_url(thingspeak, make_client):
     refused = requests.ConnectionError(
         "HTTPSConnectionPool: Max retries exceeded with url: "
-        f"/channels/9/feeds.json?results=1&api_key={SECRET_KEY}"
+        f"/channels/9/feeds.json?results=8000&api_key={SECRET_KEY}"
     )
     thingspeak.get(feed_url(9), body=refused)
     page = make_client({"THINGSPEAK_READ_API_KEY": SECRET_KEY}).http.get("/")
@@ -310,9 +312,9 @@ def test_when_thingspeak_fails_the_last_good_reading_is_served_stale(thingspeak,
     page = client.http.get("/")
     assert page.status_code == 200
     body = text(page)
-    assert '<span class="number">213</span>' in body
+    assert '<span class="number" data-v="213">213</span>' in body
     assert "ThingSpeak is unreachable right now" in body
-    assert '<strong class="badge">Stale</strong>' in body
+    assert '<strong class="badge" data-stale>Stale</strong>' in body
     data = json.loads(client.http.get("/api/latest").body)
     assert data["stale"] is True and data["entry_id"] == 9680334
     assert data["upstream_error"]["code"] == "thingspeak_unavailable"
