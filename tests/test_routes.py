@@ -26,6 +26,12 @@ def text(response) -> str:
     return response.body.decode("utf-8")
 
 
+def shown(value: str, unit: str | None = None) -> str:
+    """The markup of a number as the page shows it."""
+    markup = f'<span class="number" data-v="{value}">{value}</span>'
+    return markup + (f'<span class="unit" data-u="{unit}">{unit}</span>' if unit else "")
+
+
 def test_page_shows_channel_name_headline_value_and_when_measured(thingspeak, make_client):
     thingspeak.get(feed_url(9), json=load_fixture("channel_9.json"))
     page = make_client(now=JUST_AFTER).http.get("/")
@@ -110,7 +116,7 @@ def test_old_flask_setup_celsius_to_fahrenheit_by_configuration_alone(thingspeak
         now=at("2026-11-24T03:41:00Z"),
     )
     body = text(client.http.get("/"))
-    assert '<span class="number" data-v="70.0">70.0</span><span class="unit" data-u="°F">°F</span>' in body
+    assert shown("70.0", "°F") in body
     assert "Humidity" not in body  # FIELDS=1 shows only field 1
     field = json.loads(client.http.get("/api/latest").body)["fields"][0]
     assert (field["value"], field["display"], field["unit"]) == ("21.1", "70.0", "°F")
@@ -130,7 +136,7 @@ def test_field_order_labels_units_and_decimals_come_from_settings(thingspeak, ma
     )
     body = text(client.http.get("/"))
     assert '<h2 id="headline-label">Outside</h2>' in body
-    assert '<span class="number" data-v="29.7">29.7</span><span class="unit" data-u="°C">°C</span>' in body
+    assert shown("29.7", "°C") in body
     assert "<h3>Light level</h3>" in body
 
 
