@@ -42,7 +42,7 @@ from emulator.channels import (
     SCENARIO_CHANNELS,
     Scenario,
 )
-from emulator.server import RecordedRequest, State, _Server
+from emulator.server import CannedResponse, RecordedRequest, State, _Server
 
 __all__ = [
     "DEMO_CHANNEL_ID",
@@ -92,6 +92,21 @@ class Emulator:
                 self._state.faults.pop(channel_id, None)
             else:
                 self._state.faults[channel_id] = Scenario(scenario)
+
+    def set_response(
+        self,
+        channel_id: int,
+        status: int | None,
+        body: str | bytes = b"",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Answer reads of this channel with exactly this; status None goes back to normal."""
+        with self._state.lock:
+            if status is None:
+                self._state.canned.pop(channel_id, None)
+                return
+            data = body.encode("utf-8") if isinstance(body, str) else body
+            self._state.canned[channel_id] = CannedResponse(status, data, dict(headers or {}))
 
     def start(self) -> Emulator:
         self._thread = threading.Thread(

@@ -71,11 +71,19 @@ def feed_json(channel: Channel, entries: list[Entry]) -> dict[str, Any]:
     return {"channel": head, "feeds": feeds}
 
 
+@dataclass(frozen=True)
+class CannedResponse:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+
 class State:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.channels = make_channels(datetime.now(UTC))
         self.faults: dict[int, Scenario] = {}
+        self.canned: dict[int, CannedResponse] = {}
         self.requests: list[RecordedRequest] = []
         self.stopping = threading.Event()
 
@@ -117,10 +125,14 @@ class Handler(BaseHTTPRequestHandler):
         state = self.server.state
         with state.lock:
             state.requests.append(RecordedRequest(path, dict(query)))
+            canned = state.canned.get(channel_id)
             channel = state.channels.get(channel_id)
             scenario = state.faults.get(channel_id) or (
                 channel.scenario if channel else Scenario.NOT_FOUND
             )
+        if canned is not None:
+            self._send_bytes(canned.status, canned.body, canned.headers)
+            return
         if scenario == Scenario.PRIVATE and channel and query.get("api_key") == channel.read_key:
             scenario = Scenario.HEALTHY
         if scenario != Scenario.HEALTHY or channel is None:
@@ -199,12 +211,15 @@ class Handler(BaseHTTPRequestHandler):
         headers: dict[str, str] | None = None,
         content_type: str = "application/json; charset=utf-8",
     ) -> None:
-        data = body.encode("utf-8")
+        self._send_bytes(
+            status, body.encode("utf-8"), {"Content-Type": content_type, **(headers or {})}
+        )
+
+    def _send_bytes(self, status: int, data: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Access-Control-Allow-Origin", "*")
-        for name, value in (headers or {}).items():
+        merged = {"Content-Type": "application/json; charset=utf-8", **headers}
+        merged.update({"Content-Length": str(len(data)), "Access-Control-Allow-Origin": "*"})
+        for name, value in merged.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
