@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint emulator clean
+
+.PHONY: serve test lint bench emulator clean browser-tools
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,11 +16,18 @@ $(STAMP): requirements.txt requirements-dev.txt
 serve: $(STAMP)
 	scripts/serve
 
-## test: lint, then the whole test suite
-test: $(STAMP)
+browser-tools:
+	scripts/ensure-browser-tools
+
+## test: lint, then the whole test suite (installs Chromium and Lighthouse when missing)
+test: $(STAMP) browser-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+## bench: page size, Lighthouse scores, cache-hit and cold-start ratios, as a table
+bench: $(STAMP) browser-tools
+	$(BIN)/python scripts/bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -29,4 +37,4 @@ emulator: $(STAMP)
 	$(BIN)/python -m emulator --port 8001
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build artifacts .chalice/deployments
+	rm -rf $(VENV) .pytest_cache .ruff_cache build artifacts .chalice/deployments tools/lighthouse/node_modules

@@ -59,6 +59,7 @@ def _load_assets(directory: Path) -> Assets:
             f"style-src {_sha256(css)}",
             f"script-src {_sha256(js)}",
             "img-src 'self' data:",
+            "manifest-src 'self'",
             "connect-src 'self'",
             "base-uri 'none'",
             "form-action 'none'",

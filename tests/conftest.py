@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +23,7 @@ from chalicelib.settings import Settings
 from chalicelib.views import Glance
 from emulator import Emulator
 
+ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 THINGSPEAK = "https://api.thingspeak.com"
 # A valid-looking read key that no test response may ever contain.
@@ -92,3 +98,57 @@ def emulator() -> Iterator[Emulator]:
 def emulated(emulator: Emulator) -> Iterator[Emulator]:
     emulator.clear_requests()
     yield emulator
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, seconds: float = 30) -> None:
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            requests.get(url, timeout=5)
+            return
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def served_app(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`chalice local --stage local`, as `make serve` runs it, on a copy of the project
+    whose local stage points at the test emulator and refreshes quickly."""
+    project = tmp_path_factory.mktemp("served") / "project"
+    shutil.copytree(
+        ROOT,
+        project,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(".venv", ".git", "tests", "__pycache__", "node_modules"),
+    )
+    config_path = project / ".chalice" / "config.json"
+    config = json.loads(config_path.read_text())
+    config["stages"]["local"]["environment_variables"].update(
+        THINGSPEAK_URL=emulator.url, CACHE_TTL_SECONDS="1", REFRESH_SECONDS="2"
+    )
+    config_path.write_text(json.dumps(config))
+    port = free_port()
+    chalice = Path(sys.executable).parent / "chalice"
+    server = subprocess.Popen(
+        [str(chalice), "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url + "/robots.txt")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -8,11 +8,6 @@ pointing at the emulator (real sockets, real JSON, real timeouts); the last one 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from emulator import DEMO_CHANNEL_ID, PRIVATE_CHANNEL_ID, PRIVATE_READ_KEY, Emulator
+from emulator import DEMO_CHANNEL_ID, PRIVATE_CHANNEL_ID, PRIVATE_READ_KEY
 from tests.conftest import SECRET_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,42 +169,11 @@ def test_stale_if_error_serves_the_last_good_reading(app_on, emulated):
     assert "ThingSpeak is unreachable right now" in body(page)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.slow
-def test_chalice_local_serves_the_page_from_the_emulator(tmp_path):
-    """What `make serve` runs, on a copy of the project pointed at a test emulator."""
-    project = tmp_path / "project"
-    shutil.copytree(
-        ROOT,
-        project,
-        symlinks=True,
-        ignore=shutil.ignore_patterns(".venv", ".git", "tests", "__pycache__"),
-    )
-    config_path = project / ".chalice" / "config.json"
-    port = _free_port()
-    with Emulator() as emu:
-        config = json.loads(config_path.read_text())
-        config["stages"]["local"]["environment_variables"]["THINGSPEAK_URL"] = emu.url
-        config_path.write_text(json.dumps(config))
-        chalice = Path(sys.executable).parent / "chalice"
-        server = subprocess.Popen(
-            [str(chalice), "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=project,
-            env={**os.environ},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        try:
-            page = _get_when_up(f"http://127.0.0.1:{port}/", deadline=time.monotonic() + 30)
-            api = requests.get(f"http://127.0.0.1:{port}/api/latest", timeout=10)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+def test_chalice_local_serves_the_page_from_the_emulator(served_app):
+    """What `make serve` runs: `chalice local --stage local` with the stage's settings."""
+    page = requests.get(served_app + "/", timeout=10)
+    api = requests.get(served_app + "/api/latest", timeout=10)
     assert page.status_code == 200
     assert "<h1>WeatherStation</h1>" in page.text
     assert '<h2 id="headline-label">Temperature</h2>' in page.text  # the stage's FIELD settings
@@ -217,13 +181,3 @@ def test_chalice_local_serves_the_page_from_the_emulator(tmp_path):
     data = api.json()
     created = datetime.fromisoformat(data["created_at"])
     assert (datetime.now(UTC) - created).total_seconds() < 60
-
-
-def _get_when_up(url: str, deadline: float) -> requests.Response:
-    while True:
-        try:
-            return requests.get(url, timeout=10)
-        except requests.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)

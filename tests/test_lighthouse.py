@@ -1,0 +1,22 @@
+"""Lighthouse on the page served by `chalice local` against the emulator.
+
+Accessibility, Best Practices and SEO must be 100: they are properties of the page, not
+timings. Performance is a timing on a shared 2-core machine, so `make bench` reports it
+instead of a test asserting it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import ARTIFACTS, run_lighthouse
+
+pytestmark = pytest.mark.slow
+
+
+def test_lighthouse_finds_nothing_to_fix_in_accessibility_best_practices_and_seo(served_app):
+    scores = run_lighthouse(served_app + "/", ARTIFACTS / "lighthouse.json")
+    print(f"Lighthouse: {scores}")
+    assert scores["accessibility"] == 100
+    assert scores["best-practices"] == 100
+    assert scores["seo"] == 100
