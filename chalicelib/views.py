@@ -22,6 +22,9 @@ from chalicelib.service import FeedSource, LatestFeed, Snapshot
 from chalicelib.settings import Settings, SettingsError
 from chalicelib.thingspeak import ReadKey, ThingSpeakClient
 
+# What a rendered reading depends on besides the feed: (feed version, stale, error code).
+_State = tuple[int, bool, str | None]
+
 
 class Glance:
     def __init__(
@@ -44,9 +47,10 @@ class Glance:
             (repr(settings) + self.renderer.assets.csp).encode()
         ).hexdigest()[:12]
         # (state, value) pairs: one reading and one page, for the newest state only.
-        self._reading_cache: tuple[tuple[object, ...], Reading] | None = None
+        self._reading_cache: tuple[_State, Reading] | None = None
         self._page_cache: tuple[tuple[object, ...], str] | None = None
         self._static = static.load()
+        self._feed_tag: tuple[int, str] = (-1, "")
 
     @classmethod
     def from_env(cls) -> Glance:
@@ -62,12 +66,13 @@ class Glance:
         except ThingSpeakError as exc:
             view = ErrorView(code=exc.code, title=exc.title, message=exc.message)
             return web.html(self.renderer.error(view), web.status_for(exc))
-        etag = self._etag("page", snapshot, now)
+        state = self._state(snapshot, now)
+        etag = self._etag("page", snapshot, state)
         if web.not_modified(headers, etag):
             return web.not_modified_response(etag)
-        reading = self._reading(snapshot, now)
+        reading = self._reading(snapshot, state, now)
         age = reading.age(now)
-        key = (*self._state(snapshot, now), humanize_age(age) if age is not None else None)
+        key = (*state, humanize_age(age) if age is not None else None)
         if self._page_cache is None or self._page_cache[0] != key:
             self._page_cache = (key, self.renderer.page(reading, now))
         return web.html(self._page_cache[1], etag=etag)
@@ -78,10 +83,11 @@ class Glance:
         except ThingSpeakError as exc:
             error = {"code": exc.code, "title": exc.title, "message": exc.message}
             return web.json_body({"error": error}, web.status_for(exc))
-        etag = self._etag("api", snapshot, now)
+        state = self._state(snapshot, now)
+        etag = self._etag("api", snapshot, state)
         if web.not_modified(headers, etag):
             return web.not_modified_response(etag)
-        return web.json_body(self._reading(snapshot, now).to_json(now), etag=etag)
+        return web.json_body(self._reading(snapshot, state, now).to_json(now), etag=etag)
 
     def static_file(self, name: str) -> Response:
         """Manifest, icons, robots.txt; any other name gets our 404 page, not API Gateway's."""
@@ -107,25 +113,27 @@ class Glance:
             note(error=snapshot.error.code)
         return snapshot
 
-    def _state(self, snapshot: Snapshot, now: datetime) -> tuple[object, ...]:
+    def _state(self, snapshot: Snapshot, now: datetime) -> _State:
         error = snapshot.error.code if snapshot.error else None
         return (snapshot.version, is_stale(snapshot.feed, self.settings, now), error)
 
-    def _reading(self, snapshot: Snapshot, now: datetime) -> Reading:
+    def _reading(self, snapshot: Snapshot, state: _State, now: datetime) -> Reading:
         """The view model, rebuilt only when what it shows has changed."""
-        state = self._state(snapshot, now)
         if self._reading_cache is None or self._reading_cache[0] != state:
             reading = build_reading(snapshot.feed, self.settings, now, snapshot.error)
             self._reading_cache = (state, reading)
         return self._reading_cache[1]
 
-    def _etag(self, kind: str, snapshot: Snapshot, now: datetime) -> str:
-        latest = snapshot.feed.latest
-        _, stale, error = self._state(snapshot, now)
-        entry = latest.entry_id if latest else "empty"
-        channel = hashlib.sha256(repr(snapshot.feed.channel).encode()).hexdigest()[:8]
+    def _etag(self, kind: str, snapshot: Snapshot, state: _State) -> str:
+        version, stale, error = state
+        if self._feed_tag[0] != version:
+            # Entry id and channel metadata, not our version counter: another container
+            # holding the same reading must give the same ETag.
+            latest = snapshot.feed.latest
+            channel = hashlib.sha256(repr(snapshot.feed.channel).encode()).hexdigest()[:8]
+            self._feed_tag = (version, f"{latest.entry_id if latest else 'empty'}-{channel}")
         # Weak: "N min ago" and age_seconds move on while the reading stays the same.
-        return f'W/"{kind}-{entry}-{channel}-{int(stale)}-{error or "ok"}-{self._build}"'
+        return f'W/"{kind}-{self._feed_tag[1]}-{int(stale)}-{error or "ok"}-{self._build}"'
 
 
 def read_key(settings: Settings) -> ReadKey:
