@@ -1,14 +1,18 @@
 """A field's last 24 hours as a tiny server-rendered SVG path (a sparkline).
 
-The day is cut into BUCKETS slots; each slot plots the mean of its numeric readings and an
-empty slot breaks the line, so a gap in the data shows as a gap, never as a straight line
-drawn across it. The curve uses floats (shape only); the min and max labels are formatted
+The day is cut into BUCKETS slots; each slot plots the mean of its numeric readings. Two
+slots are joined only when the time between them is no more than GAP_FACTOR times the
+channel's usual interval, so a gap in the data shows as a gap, never as a straight line
+drawn across it, while an hourly channel still draws a line, not a row of dots.
+The curve uses floats (shape only); the min and max labels are formatted
 from the readings as sent, through the field's own decimals and conversion.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +23,7 @@ BUCKETS = 96  # a quarter of an hour each
 WIDTH = BUCKETS - 1
 HEIGHT = 24.0
 SPAN = timedelta(hours=24)
+GAP_FACTOR = 3
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ def build_trend(feed: Feed, number: int, display: FieldDisplay) -> Trend | None:
     counts = [0] * BUCKETS
     low: tuple[float, str] | None = None
     high: tuple[float, str] | None = None
+    times: list[datetime] = []
     for entry in feed.entries:
         if entry.created_at < start:
             continue
@@ -50,6 +56,7 @@ def build_trend(feed: Feed, number: int, display: FieldDisplay) -> Trend | None:
         slot = min(int((entry.created_at - start) / SPAN * BUCKETS), BUCKETS - 1)
         sums[slot] += number_value
         counts[slot] += 1
+        times.append(entry.created_at)
         if low is None or number_value < low[0]:
             low = (number_value, raw.strip())
         if high is None or number_value > high[0]:
@@ -57,8 +64,11 @@ def build_trend(feed: Feed, number: int, display: FieldDisplay) -> Trend | None:
     if low is None or high is None or sum(1 for c in counts if c) < 2:
         return None
     means = [s / c if c else None for s, c in zip(sums, counts, strict=True)]
+    usual = statistics.median((b - a).total_seconds() for a, b in itertools.pairwise(times))
+    slot_seconds = SPAN.total_seconds() / BUCKETS
+    reach = max(1, math.ceil(GAP_FACTOR * usual / slot_seconds))
     # Every configured conversion is increasing, so converting cannot flip low and high.
-    return Trend(_path(means, low[0], high[0]), low[1], high[1], start, end)
+    return Trend(_path(means, low[0], high[0], reach), low[1], high[1], start, end)
 
 
 def _number(raw: str | None) -> float | None:
@@ -71,18 +81,20 @@ def _number(raw: str | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _path(means: list[float | None], low: float, high: float) -> str:
+def _path(means: list[float | None], low: float, high: float, reach: int) -> str:
+    """Path data; a slot joins the previous drawn one if at most `reach` slots away."""
     spread = high - low
     segments: list[list[str]] = []
-    previous: float | None = None
+    previous: int | None = None
     for x, mean in enumerate(means):
-        if mean is not None:
-            y = HEIGHT / 2 if spread == 0 else HEIGHT - (mean - low) / spread * HEIGHT
-            point = f"{x} {y:.1f}".removesuffix(".0")
-            if previous is None:
-                segments.append([f"M{point}"])
-            else:
-                segments[-1].append(f"L{point}")
-        previous = mean
+        if mean is None:
+            continue
+        y = HEIGHT / 2 if spread == 0 else HEIGHT - (mean - low) / spread * HEIGHT
+        point = f"{x} {y:.1f}".removesuffix(".0")
+        if previous is not None and x - previous <= reach:
+            segments[-1].append(f"L{point}")
+        else:
+            segments.append([f"M{point}"])
+        previous = x
     # A lone reading between gaps is a zero-length line: with round caps, a dot.
     return "".join("".join(s) + ("h0" if len(s) == 1 else "") for s in segments)
