@@ -1,5 +1,5 @@
 # Two commands on a fresh machine: `make serve` and `make test` (see README).
-PYTHON ?= python3
+PYTHON ?= $(shell scripts/find-python)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

@@ -1,14 +1,17 @@
-"""The Lambda package, built by `chalice package` and run the way Lambda runs it.
+"""The Lambda package, built by `chalice package --stage prod` and run the way Lambda
+runs it, and the SAM template that describes what `chalice deploy` would create.
 
 Chalice ships only app.py, chalicelib/ and vendor/ (copied to the package root): the
 templates reach Lambda through vendor/templates, a link to templates/. These tests unpack
 the zip and serve a page from it with a bare interpreter: no site-packages, no checkout.
+The project is packaged from a clean copy, as a fresh clone would be.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -25,13 +28,25 @@ CHALICE = Path(sys.executable).parent / "chalice"
 pytestmark = pytest.mark.slow
 
 
+MAX_ZIP_BYTES = 1024 * 1024
+
+
 @pytest.fixture(scope="module")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    out = tmp_path_factory.mktemp("package") / "out"
-    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
+    base = tmp_path_factory.mktemp("package")
+    project = base / "project"
+    shutil.copytree(
+        ROOT,
+        project,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(".git", ".venv", "node_modules", "__pycache__", "artifacts"),
+    )
+    shutil.rmtree(project / ".chalice" / "deployments", ignore_errors=True)
+    out = base / "out"
+    env = {**os.environ, "AWS_DEFAULT_REGION": "eu-west-1"}
     subprocess.run(
-        [str(CHALICE), "package", "--stage", "dev", str(out)],
-        cwd=ROOT,
+        [str(CHALICE), "package", "--stage", "prod", str(out)],
+        cwd=project,
         env=env,
         check=True,
         capture_output=True,
@@ -73,15 +88,66 @@ def test_package_holds_the_app_its_templates_and_runtime_dependencies(package):
 
 def test_package_holds_nothing_from_tests_or_dev_tooling(package):
     tops = {name.split("/")[0] for name in names(package)}
-    for unwanted in ("tests", "emulator", "scripts", ".venv", "pytest", "_pytest", "moto"):
+    for unwanted in (
+        "tests",
+        "emulator",
+        "deploy",
+        "scripts",
+        "tools",
+        ".venv",
+        "pytest",
+        "_pytest",
+        "moto",
+        "boto3",
+        "playwright",
+        "responses",
+    ):
         assert unwanted not in tops
     assert not any("__pycache__" in name for name in names(package))
 
 
-def test_sam_template_uses_the_app_handler(package):
-    template = json.loads((package / "sam.json").read_text())
-    handler = template["Resources"]["APIHandler"]["Properties"]["Handler"]
-    assert handler == "app.app"
+def test_zip_is_small(package):
+    size = (package / "deployment.zip").stat().st_size
+    print(f"deployment.zip: {size:,} bytes")
+    assert size <= MAX_ZIP_BYTES
+
+
+def sam(package: Path) -> dict:
+    return json.loads((package / "sam.json").read_text())
+
+
+def test_sam_template_declares_the_custom_domain_with_tls_1_2(package):
+    resources = sam(package)["Resources"]
+    (domain,) = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::DomainName"]
+    properties = domain["Properties"]
+    assert properties["DomainName"] == "weather.example.com"
+    assert properties["RegionalCertificateArn"].startswith("arn:aws:acm:eu-west-1:")
+    assert properties["EndpointConfiguration"]["Types"] == ["REGIONAL"]
+    assert properties["SecurityPolicy"] == "TLS_1_2"
+    mappings = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::BasePathMapping"]
+    assert len(mappings) == 1
+
+
+def test_function_runs_the_app_on_a_current_runtime_with_the_checked_in_policy(package):
+    resources = sam(package)["Resources"]
+    function = resources["APIHandler"]["Properties"]
+    assert function["Handler"] == "app.app"
+    assert function["Runtime"] in ("python3.12", "python3.13", "python3.14")
+    assert function["Environment"]["Variables"]["THINGSPEAK_READ_API_KEY_PARAM"]
+    role = resources["ApiHandlerRole"]["Properties"]
+    (policy,) = role["Policies"]
+    checked_in = json.loads((ROOT / ".chalice" / "policy-prod.json").read_text())
+    assert policy["PolicyDocument"] == checked_in
+
+
+def test_sam_template_passes_cfn_lint(package):
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run(
+        [str(cfn_lint), str(package / "sam.json")], capture_output=True, text=True, timeout=300
+    )
+    # 0: clean; 4: warnings only; anything with errors (2) or both (6) fails.
+    print(result.stdout)
+    assert result.returncode in (0, 4), result.stdout + result.stderr
 
 
 LAMBDA_RUNNER = """
@@ -92,7 +158,7 @@ event = json.loads(sys.argv[2])
 
 class Context:
     aws_request_id = "test-request-id"
-    function_name = "thingspeak-glance-dev"
+    function_name = "thingspeak-glance-prod"
     memory_limit_in_mb = 256
     def get_remaining_time_in_millis(self):
         return 15000

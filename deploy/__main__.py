@@ -1,0 +1,5 @@
+import sys
+
+from deploy.domain import main
+
+sys.exit(main())

@@ -1,0 +1,54 @@
+"""Reading and writing a stage's custom domain in .chalice/config.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from deploy.errors import DeployError
+
+
+def load(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeployError(f"{path} does not exist: run this from the project folder.") from None
+    except ValueError as exc:
+        raise DeployError(f"{path} is not valid JSON ({exc}): fix it and try again.") from None
+
+
+def stage(config: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+    stages = config.get("stages", {})
+    if name not in stages:
+        raise DeployError(f"{path} has no stage {name!r}: add it or pass --stage.")
+    return stages[name]
+
+
+def endpoint_type(config: dict[str, Any], name: str) -> str:
+    stage_config = config.get("stages", {}).get(name, {})
+    return str(
+        stage_config.get("api_gateway_endpoint_type")
+        or config.get("api_gateway_endpoint_type")
+        or "EDGE"
+    ).upper()
+
+
+def write_custom_domain(path: Path, name: str, domain: str, certificate_arn: str) -> bool:
+    """Sets domain and certificate for the stage; True if the file changed."""
+    config = load(path)
+    custom = stage(config, name, path).setdefault("api_gateway_custom_domain", {})
+    if custom.get("domain_name") == domain and custom.get("certificate_arn") == certificate_arn:
+        return False
+    custom["domain_name"] = domain
+    custom["certificate_arn"] = certificate_arn
+    custom.setdefault("tls_version", "TLS_1_2")
+    text = json.dumps(config, indent=2, ensure_ascii=False) + "\n"
+    # Written beside the original and renamed over it: never a half-written config.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".config.", suffix=".json")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(temporary, path)
+    return True

@@ -1,0 +1,166 @@
+"""Custom domain with a managed certificate, the two steps `chalice deploy` leaves to you.
+
+    python -m deploy.domain certificate --domain weather.example.com --hosted-zone example.com
+    chalice deploy --stage prod
+    python -m deploy.domain alias --domain weather.example.com --hosted-zone example.com
+
+`certificate` requests (or reuses) an ACM certificate with DNS validation, writes the
+validation CNAME into the Route53 zone, waits for ISSUED and records the certificate and
+domain in .chalice/config.json. `alias` points A and AAAA alias records at the API Gateway
+domain that `chalice deploy` created, read from AWS. Both are safe to run again; every
+failure ends with one line saying what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from deploy import acm, config, route53
+from deploy.errors import DeployError, call
+
+PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m deploy.domain",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (
+        ("certificate", "request or reuse the certificate, validate it by DNS, record it"),
+        ("alias", "after `chalice deploy`: point the domain at API Gateway"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--domain", required=True, help="e.g. weather.example.com")
+        command.add_argument(
+            "--hosted-zone", required=True, help="zone name or id, e.g. example.com"
+        )
+        command.add_argument("--stage", default="prod")
+        command.add_argument("--region", help="the API's region (default: your AWS config)")
+        command.add_argument("--config", type=Path, default=Path(".chalice/config.json"))
+        if name == "certificate":
+            command.add_argument("--timeout", type=float, default=900, help="seconds to wait")
+            command.add_argument("--interval", type=float, default=15, help="seconds between polls")
+    return parser.parse_args(argv)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    session: Any = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    args = parse(argv)
+    try:
+        if session is None:
+            import boto3
+
+            session = boto3.Session(region_name=args.region)
+        run = certificate if args.command == "certificate" else alias
+        run(args, session, sleep)
+    except DeployError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _context(args: argparse.Namespace, session: Any) -> tuple[dict[str, Any], str, str, str]:
+    """(config, endpoint type, API region, certificate region), checked for consistency."""
+    settings = config.load(args.config)
+    stage = config.stage(settings, args.stage, args.config)
+    endpoint = config.endpoint_type(settings, args.stage)
+    region = args.region or session.region_name
+    if not region:
+        raise DeployError("No AWS region set: pass --region or set AWS_DEFAULT_REGION.")
+    # EDGE APIs sit behind CloudFront, which only takes certificates from us-east-1.
+    certificate_region = region if endpoint == "REGIONAL" else "us-east-1"
+    recorded = stage.get("api_gateway_custom_domain", {}).get("certificate_arn", "")
+    if recorded and PLACEHOLDER not in recorded:
+        found = acm.region_of(recorded)
+        if found != certificate_region:
+            raise DeployError(
+                f"The certificate in {args.config} (stage {args.stage}) is in {found}, but a "
+                f"{endpoint} API in {region} needs one in {certificate_region}: pass --region "
+                f"{found if endpoint == 'REGIONAL' else region} or remove certificate_arn and run "
+                "`certificate` again."
+            )
+    return settings, endpoint, region, certificate_region
+
+
+def certificate(args: argparse.Namespace, session: Any, sleep: Callable[[float], None]) -> None:
+    domain = args.domain.rstrip(".").lower()
+    _, endpoint, region, certificate_region = _context(args, session)
+    zone = route53.find_zone(session.client("route53"), args.hosted_zone)
+    route53.check_inside(zone, domain)
+    client = session.client("acm", region_name=certificate_region)
+    arn, requested = acm.find_or_request(client, domain)
+    say(f"{'requested' if requested else 'reusing'} certificate {arn}")
+    records = acm.validation_records(client, arn, sleep=sleep)
+    route53.upsert(
+        session.client("route53"),
+        zone,
+        [route53.cname(r.name, r.value) for r in records],
+        f"ACM validation for {domain}",
+    )
+    for record in records:
+        say(f"validation record {record.name} CNAME {record.value} is in zone {zone.name}")
+    acm.wait_issued(client, arn, domain, zone.name, args.timeout, args.interval, say, sleep)
+    say(
+        f"certificate for {domain} is ISSUED "
+        f"({certificate_region}, for a {endpoint} API in {region})"
+    )
+    changed = config.write_custom_domain(args.config, args.stage, domain, arn)
+    where = f"{args.config} (stage {args.stage})"
+    say(f"{'wrote' if changed else 'already had'} domain and certificate in {where}")
+    say(
+        f"next: chalice deploy --stage {args.stage}, then python -m deploy.domain alias "
+        f"--domain {domain} --hosted-zone {args.hosted_zone}"
+    )
+
+
+def alias(args: argparse.Namespace, session: Any, sleep: Callable[[float], None]) -> None:
+    domain = args.domain.rstrip(".").lower()
+    _, endpoint, region, _ = _context(args, session)
+    zone = route53.find_zone(session.client("route53"), args.hosted_zone)
+    route53.check_inside(zone, domain)
+    gateway = session.client("apigateway", region_name=region)
+    try:
+        found = call(
+            "read the API Gateway domain", lambda: gateway.get_domain_name(domainName=domain)
+        )
+    except DeployError as exc:
+        if "NotFound" not in str(exc):
+            raise
+        raise DeployError(
+            f"API Gateway in {region} has no custom domain {domain} yet: run "
+            f"`chalice deploy --stage {args.stage}` first (with the domain in {args.config})."
+        ) from None
+    prefix = "regional" if endpoint == "REGIONAL" else "distribution"
+    target, target_zone = found.get(f"{prefix}DomainName"), found.get(f"{prefix}HostedZoneId")
+    if not target or not target_zone:
+        raise DeployError(
+            f"The API Gateway domain {domain} is not {endpoint} as {args.config} says: "
+            "run `chalice deploy` again so both agree."
+        )
+    route53.upsert(
+        session.client("route53"),
+        zone,
+        route53.aliases(domain, target, target_zone),
+        f"ThingSpeak Glance: {domain}",
+    )
+    say(f"{domain} A and AAAA alias records point at {target} (zone {target_zone})")
+    say(f"https://{domain}/")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
