@@ -1,0 +1,91 @@
+"""Every route, error pages and 304s included, carries the security headers; and the app
+is not an open proxy: nothing in a request chooses what is read from ThingSpeak."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.conftest import feed_url, load_fixture
+
+EXPECTED = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def assert_secure(response) -> None:
+    csp = response.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=63072000")
+    for name, value in EXPECTED.items():
+        assert response.headers[name] == value
+    policy = response.headers["Permissions-Policy"]
+    assert "camera=()" in policy and "geolocation=()" in policy
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        ("/", {}, 200),
+        ("/api/latest", {}, 200),
+        ("/manifest.webmanifest", {}, 200),
+        ("/icon.svg", {}, 200),
+        ("/icon-192.png", {"Accept": "image/png"}, 200),
+        ("/apple-touch-icon.png", {"Accept": "image/png"}, 200),
+        ("/robots.txt", {}, 200),
+        ("/nope", {}, 404),
+    ],
+)
+def test_every_route_carries_the_security_headers(path, headers, status, thingspeak, make_client):
+    thingspeak.get(feed_url(9), json=load_fixture("channel_9.json"))
+    response = make_client().http.get(path, headers=headers)
+    assert response.status_code == status
+    assert_secure(response)
+
+
+@pytest.mark.parametrize("path", ["/", "/api/latest"])
+def test_not_modified_answers_carry_them_too(path, thingspeak, make_client):
+    thingspeak.get(feed_url(9), json=load_fixture("channel_9.json"))
+    client = make_client()
+    etag = client.http.get(path).headers["ETag"]
+    response = client.http.get(path, headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert_secure(response)
+
+
+@pytest.mark.parametrize(
+    ("failure", "status"),
+    [(requests.ReadTimeout("slow"), 504), (requests.ConnectionError("x"), 502)],
+)
+@pytest.mark.parametrize("path", ["/", "/api/latest"])
+def test_error_answers_carry_them_too(path, failure, status, thingspeak, make_client):
+    thingspeak.get(feed_url(9), body=failure)
+    response = make_client().http.get(path)
+    assert response.status_code == status
+    assert_secure(response)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/?channel=1",
+        "/?channel_id=2&api_key=XYZ",
+        "/api/latest?channel=1&results=8000",
+        "/api/latest?api_key=ABCDEFGH12345678",
+        "/channels",
+        "/..%2f..%2fchannels%2f1%2ffeeds.json",
+        "/%2e%2e",
+    ],
+)
+def test_nothing_in_the_request_chooses_what_is_read_from_thingspeak(path, thingspeak, make_client):
+    stub = thingspeak.get(feed_url(9), json=load_fixture("channel_9.json"))
+    response = make_client().http.get(path)
+    assert response.status_code in (200, 404)
+    for call in thingspeak.calls:
+        assert call.request.url.startswith(feed_url(9) + "?")
+        assert "api_key" not in call.request.url  # the request's key is never forwarded
+        assert "results=8000" in call.request.url
+    assert stub.call_count <= 1
