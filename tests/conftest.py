@@ -140,7 +140,7 @@ def served_app(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> 
     port = free_port()
     chalice = Path(sys.executable).parent / "chalice"
     server = subprocess.Popen(
-        [str(chalice), "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(port)],
+        [str(chalice), "local", "--stage", "local", "--no-autoreload", "--port", str(port)],
         cwd=project,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -1,0 +1,189 @@
+"""A bounded load test on loopback: `chalice local` on the emulator, a fixed number of
+requests at a fixed concurrency, then a table. It ends by itself (hard time cap).
+
+    python scripts/loadtest.py [--requests 5000] [--concurrency 8] [--cache-ttl 1]
+
+`tests/test_load.py` runs it small in the normal test command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from emulator import Emulator  # noqa: E402
+
+TIME_CAP_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Result:
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    upstream_calls: int
+    cache_windows: int
+    rss_kb: tuple[int, int, int]  # start, middle, end
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+    def table(self) -> str:
+        rows = [
+            ("requests", f"{self.requests}"),
+            ("errors", f"{self.errors}"),
+            ("throughput", f"{self.per_second:.0f} req/s"),
+            (
+                "latency p50 / p95 / p99",
+                f"{self.p50_ms:.1f} / {self.p95_ms:.1f} / {self.p99_ms:.1f} ms",
+            ),
+            ("upstream calls (cache windows)", f"{self.upstream_calls} ({self.cache_windows})"),
+            (
+                "server RSS start / middle / end",
+                " / ".join(f"{kb / 1024:.1f}" for kb in self.rss_kb) + " MB",
+            ),
+        ]
+        return "\n".join(f"  {name:<34} {value}" for name, value in rows)
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run(total: int, concurrency: int, cache_ttl: float) -> Result:
+    with Emulator() as emu, tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "project"
+        shutil.copytree(
+            ROOT,
+            project,
+            symlinks=True,
+            ignore=shutil.ignore_patterns(
+                ".venv", ".git", "tests", "node_modules", "__pycache__", "artifacts"
+            ),
+        )
+        config_path = project / ".chalice" / "config.json"
+        config = json.loads(config_path.read_text())
+        config["stages"]["local"]["environment_variables"].update(
+            THINGSPEAK_URL=emu.url, CACHE_TTL_SECONDS=str(cache_ttl)
+        )
+        config_path.write_text(json.dumps(config))
+        port = _free_port()
+        chalice = Path(sys.executable).parent / "chalice"
+        server = subprocess.Popen(
+            [str(chalice), "local", "--stage", "local", "--no-autoreload", "--port", str(port)],
+            cwd=project,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_up(base + "/robots.txt")
+            return _hammer(base, emu, server.pid, total, concurrency, cache_ttl)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def _wait_up(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def _hammer(
+    base: str, emu: Emulator, pid: int, total: int, concurrency: int, cache_ttl: float
+) -> Result:
+    local = threading.local()
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    rss_start = _rss_kb(pid)
+    rss_middle = 0
+    deadline = time.monotonic() + TIME_CAP_SECONDS
+
+    def one(i: int) -> None:
+        nonlocal errors, rss_middle
+        if time.monotonic() > deadline:
+            return
+        session = getattr(local, "session", None) or requests.Session()
+        local.session = session
+        path = "/" if i % 2 == 0 else "/api/latest"
+        started = time.perf_counter()
+        try:
+            ok = session.get(base + path, timeout=10).status_code == 200
+        except requests.RequestException:
+            ok = False
+        elapsed = (time.perf_counter() - started) * 1000
+        with lock:
+            latencies.append(elapsed)
+            errors += 0 if ok else 1
+            if i == total // 2:
+                rss_middle = _rss_kb(pid)
+
+    emu.clear_requests()
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(one, range(total)))
+    seconds = time.monotonic() - started
+    quantiles = statistics.quantiles(latencies, n=100)
+    return Result(
+        requests=len(latencies),
+        errors=errors,
+        seconds=seconds,
+        p50_ms=statistics.median(latencies),
+        p95_ms=quantiles[94],
+        p99_ms=quantiles[98],
+        upstream_calls=len(emu.requests),
+        cache_windows=int(seconds // cache_ttl) + 1 if cache_ttl else len(latencies),
+        rss_kb=(rss_start, rss_middle, _rss_kb(pid)),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--cache-ttl", type=float, default=1.0)
+    args = parser.parse_args()
+    result = run(args.requests, args.concurrency, args.cache_ttl)
+    print(f"Load test: chalice local on the emulator, concurrency {args.concurrency}")
+    print(result.table())
+
+
+if __name__ == "__main__":
+    main()
