@@ -14,14 +14,16 @@ app.register_middleware(access_log, "http")
 
 @app.route("/")
 def page() -> Response:
-    return glance.page(app.current_request.headers)
+    request = app.current_request
+    return glance.page(request.headers, request.query_params)
 
 
 @app.route("/api/latest")
 def api_latest() -> Response:
-    return glance.api_latest(app.current_request.headers)
+    request = app.current_request
+    return glance.api_latest(request.headers, request.query_params)
 
 
 @app.route("/{name}")
 def static_file(name: str) -> Response:
-    return glance.static_file(name)
+    return glance.static_file(name, app.current_request.headers)

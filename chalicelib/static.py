@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from chalicelib.render import TEMPLATES_DIR
@@ -16,6 +17,11 @@ THEME = "#0b6e4f"
 class StaticFile:
     body: bytes
     content_type: str
+    etag: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        digest = hashlib.sha256(self.body).hexdigest()[:16]
+        object.__setattr__(self, "etag", f'"{digest}"')
 
 
 def _manifest() -> bytes:

@@ -60,7 +60,10 @@ class Glance:
             # A clean one-line exit for `chalice local` and the Lambda init log alike.
             raise SystemExit(f"ThingSpeak Glance cannot start: {exc}") from None
 
-    def page(self, headers: Mapping[str, str]) -> Response:
+    def page(self, headers: Mapping[str, str], query: Mapping[str, str] | None = None) -> Response:
+        if problem := web.unexpected_parameters(query):
+            view = ErrorView(code="bad_request", title="Nothing to choose here", message=problem)
+            return web.html(self.renderer.error(view), 400)
         try:
             snapshot, now = self._snapshot(), self._now()
         except ThingSpeakError as exc:
@@ -77,7 +80,12 @@ class Glance:
             self._page_cache = (key, self.renderer.page(reading, now))
         return web.html(self._page_cache[1], etag=etag)
 
-    def api_latest(self, headers: Mapping[str, str]) -> Response:
+    def api_latest(
+        self, headers: Mapping[str, str], query: Mapping[str, str] | None = None
+    ) -> Response:
+        if problem := web.unexpected_parameters(query):
+            error = {"code": "bad_request", "title": "Nothing to choose here", "message": problem}
+            return web.json_body({"error": error}, 400)
         try:
             snapshot, now = self._snapshot(), self._now()
         except ThingSpeakError as exc:
@@ -89,7 +97,7 @@ class Glance:
             return web.not_modified_response(etag)
         return web.json_body(self._reading(snapshot, state, now).to_json(now), etag=etag)
 
-    def static_file(self, name: str) -> Response:
+    def static_file(self, name: str, headers: Mapping[str, str]) -> Response:
         """Manifest, icons, robots.txt; any other name gets our 404 page, not API Gateway's."""
         found = self._static.get(f"/{name}")
         if found is None:
@@ -99,7 +107,9 @@ class Glance:
                 message=f"There is no page called /{name} here.",
             )
             return web.html(self.renderer.error(view), 404)
-        return web.static(found.body, found.content_type)
+        if web.not_modified(headers, found.etag):
+            return web.not_modified_response(found.etag, "public, max-age=86400")
+        return web.static(found.body, found.content_type, found.etag)
 
     def _snapshot(self) -> Snapshot:
         try:

@@ -62,12 +62,30 @@ def json_body(data: Any, status: int = 200, etag: str | None = None) -> Response
     return Response(body=body, status_code=status, headers=_headers(JSON, status, etag))
 
 
-def static(body: bytes, content_type: str) -> Response:
+def static(body: bytes, content_type: str, etag: str) -> Response:
     # Icons and the manifest change only with a deploy. Chalice base64-encodes bytes for
     # its binary types (image/png); text must reach it as str.
     headers = {"Content-Type": content_type, "Cache-Control": "public, max-age=86400"}
+    headers["ETag"] = etag
     payload: bytes | str = body if content_type == "image/png" else body.decode("utf-8")
     return Response(body=payload, status_code=200, headers=headers)
+
+
+# Link decorations that messengers and campaigns add; they choose nothing, so they are
+# ignored rather than answered with a 400.
+IGNORED_PARAMETERS = ("utm_", "fbclid", "gclid", "mc_")
+
+
+def unexpected_parameters(query: Mapping[str, str] | None) -> str | None:
+    """Why the request is refused, if it tries to choose anything (channel, key, results)."""
+    names = sorted(k for k in (query or {}) if not k.lower().startswith(IGNORED_PARAMETERS))
+    if not names:
+        return None
+    shown = ", ".join(name[:40] for name in names[:5])
+    return (
+        f"This address takes no parameters (got: {shown}). It always shows the channel "
+        "this site is configured for."
+    )
 
 
 def not_modified(request_headers: Mapping[str, str], etag: str) -> bool:
@@ -81,8 +99,10 @@ def not_modified(request_headers: Mapping[str, str], etag: str) -> bool:
     )
 
 
-def not_modified_response(etag: str) -> Response:
-    return Response(body="", status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
+def not_modified_response(etag: str, cache_control: str = "no-cache") -> Response:
+    return Response(
+        body="", status_code=304, headers={"ETag": etag, "Cache-Control": cache_control}
+    )
 
 
 def _headers(content_type: str, status: int, etag: str | None) -> dict[str, str]:

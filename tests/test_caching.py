@@ -71,3 +71,10 @@ def test_an_unknown_path_gets_a_friendly_404_page(make_client):
     assert page.status_code == 404
     assert "Page not found" in page.body.decode()
     assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_icons_are_revalidated_with_their_etag(make_client):
+    client = make_client()
+    first = client.http.get("/icon.svg")
+    again = client.http.get("/icon.svg", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["Cache-Control"].startswith("public")

@@ -220,7 +220,8 @@ def invoke(unpacked: Path, emulator_url: str, path: str) -> dict[str, object]:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    *logged, answer = result.stdout.strip().splitlines()
+    return {**json.loads(answer), "log": logged[-1] if logged else "{}"}
 
 
 def test_unpacked_package_serves_the_page_on_a_bare_interpreter(unpacked):
@@ -232,6 +233,9 @@ def test_unpacked_package_serves_the_page_on_a_bare_interpreter(unpacked):
     assert "Content-Security-Policy" in headers
     body = response["body"]
     assert "<h1>WeatherStation</h1>" in body
+    log = json.loads(response["log"])  # the access-log line the function printed
+    assert log["request_id"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+    assert log["route"] == "/" and log["status"] == 200 and log["cache"] == "miss"
     assert '<h2 id="headline-label">Temperature</h2>' in body
     assert '<span class="unit" data-u="°F">°F</span>' in body
 
