@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from emulator import DEMO_CHANNEL_ID, Emulator  # noqa: E402
+from scripts.local_app import proxy_event, serve  # noqa: E402
 
 BUDGET_GZIP_BYTES = 14 * 1024
 ROWS: list[tuple[str, str, str]] = []
@@ -32,31 +33,6 @@ ROWS: list[tuple[str, str, str]] = []
 def row(what: str, figure: str, budget: str = "") -> None:
     ROWS.append((what, figure, budget))
     print(f"  {what:<46} {figure:>16}  {budget}", flush=True)
-
-
-def proxy_event(path: str, headers: dict[str, str] | None = None) -> dict[str, object]:
-    headers = {"Host": "weather.example.com", "Accept": "text/html", **(headers or {})}
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": "GET",
-        "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": path,
-            "httpMethod": "GET",
-            "path": f"/api{path}",
-            "stage": "api",
-            "requestId": "bench",
-            "identity": {"sourceIp": "127.0.0.1"},
-        },
-        "body": None,
-        "isBase64Encoded": False,
-    }
 
 
 class Context:
@@ -156,58 +132,25 @@ def cold_start() -> None:
 
 
 def browser_figures(emu: Emulator) -> None:
-    import shutil
-    import socket
-    import tempfile
-
     from playwright.sync_api import sync_playwright
 
-    sys.path.insert(0, str(ROOT / "tests"))
     from tests.browser import ARTIFACTS, CHROMIUM, FLAGS, PHONE, run_lighthouse
 
-    with tempfile.TemporaryDirectory() as tmp:
-        project = Path(tmp) / "project"
-        shutil.copytree(ROOT, project, symlinks=True, ignore=shutil.ignore_patterns(
-            ".venv", ".git", "tests", "node_modules", "__pycache__"))  # fmt: skip
-        config_path = project / ".chalice/config.json"
-        config = json.loads(config_path.read_text())
-        config["stages"]["local"]["environment_variables"]["THINGSPEAK_URL"] = emu.url
-        config_path.write_text(json.dumps(config))
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        chalice = Path(sys.executable).parent / "chalice"
-        server = subprocess.Popen(
-            [str(chalice), "local", "--stage", "local", "--port", str(port)],
-            cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.1)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-                page = browser.new_context(**PHONE).new_page()
-                origins: list[str] = []
-                page.on("request", lambda r: origins.append(r.url))
-                page.goto(url, wait_until="networkidle")
-                browser.close()
-            others = [u for u in origins if not u.startswith(f"http://127.0.0.1:{port}/")]
-            row("requests the page makes", str(len(origins)))
-            row("requests to other origins", str(len(others)), "0")
-            scores = run_lighthouse(url, ARTIFACTS / "lighthouse.json")
-            for name in ("performance", "accessibility", "best-practices", "seo"):
-                row(f"Lighthouse {name} (mobile)", str(scores[name]), "100")
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with serve(emu.url) as local:
+        url = local.url + "/"
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            page = browser.new_context(**PHONE).new_page()
+            origins: list[str] = []
+            page.on("request", lambda r: origins.append(r.url))
+            page.goto(url, wait_until="networkidle")
+            browser.close()
+        others = [u for u in origins if not u.startswith(url)]
+        row("requests the page makes", str(len(origins)))
+        row("requests to other origins", str(len(others)), "0")
+        scores = run_lighthouse(url, ARTIFACTS / "lighthouse.json")
+        for name in ("performance", "accessibility", "best-practices", "seo"):
+            row(f"Lighthouse {name} (mobile)", str(scores[name]), "100")
 
 
 def main() -> None:

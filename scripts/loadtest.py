@@ -9,13 +9,8 @@ requests at a fixed concurrency, then a table. It ends by itself (hard time cap)
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from emulator import Emulator  # noqa: E402
+from scripts.local_app import serve  # noqa: E402
 
 TIME_CAP_SECONDS = 300
 
@@ -73,56 +69,9 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def run(total: int, concurrency: int, cache_ttl: float) -> Result:
-    with Emulator() as emu, tempfile.TemporaryDirectory() as tmp:
-        project = Path(tmp) / "project"
-        shutil.copytree(
-            ROOT,
-            project,
-            symlinks=True,
-            ignore=shutil.ignore_patterns(
-                ".venv", ".git", "tests", "node_modules", "__pycache__", "artifacts"
-            ),
-        )
-        config_path = project / ".chalice" / "config.json"
-        config = json.loads(config_path.read_text())
-        config["stages"]["local"]["environment_variables"].update(
-            THINGSPEAK_URL=emu.url, CACHE_TTL_SECONDS=str(cache_ttl)
-        )
-        config_path.write_text(json.dumps(config))
-        port = _free_port()
-        chalice = Path(sys.executable).parent / "chalice"
-        server = subprocess.Popen(
-            [str(chalice), "local", "--stage", "local", "--no-autoreload", "--port", str(port)],
-            cwd=project,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_up(base + "/robots.txt")
-            return _hammer(base, emu, server.pid, total, concurrency, cache_ttl)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-
-
-def _wait_up(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(url, timeout=2)
-            return
-        except requests.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+    with Emulator() as emu, serve(emu.url, CACHE_TTL_SECONDS=str(cache_ttl)) as local:
+        return _hammer(local.url, emu, local.pid, total, concurrency, cache_ttl)
 
 
 def _hammer(

@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +17,7 @@ from chalice.test import Client
 from chalicelib.settings import Settings
 from chalicelib.views import Glance
 from emulator import Emulator
+from scripts.local_app import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -100,55 +96,21 @@ def emulated(emulator: Emulator) -> Iterator[Emulator]:
     yield emulator
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, seconds: float = 30) -> None:
-    import requests
-
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            requests.get(url, timeout=5)
-            return
-        except requests.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-
-
 @pytest.fixture(scope="session")
-def served_app(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served_app(emulator: Emulator) -> Iterator[str]:
     """`chalice local --stage local`, as `make serve` runs it, on a copy of the project
     whose local stage points at the test emulator and refreshes quickly."""
-    project = tmp_path_factory.mktemp("served") / "project"
-    shutil.copytree(
-        ROOT,
-        project,
-        symlinks=True,
-        ignore=shutil.ignore_patterns(".venv", ".git", "tests", "__pycache__", "node_modules"),
-    )
-    config_path = project / ".chalice" / "config.json"
-    config = json.loads(config_path.read_text())
-    config["stages"]["local"]["environment_variables"].update(
-        THINGSPEAK_URL=emulator.url, CACHE_TTL_SECONDS="1", REFRESH_SECONDS="2"
-    )
-    config_path.write_text(json.dumps(config))
-    port = free_port()
-    chalice = Path(sys.executable).parent / "chalice"
-    server = subprocess.Popen(
-        [str(chalice), "local", "--stage", "local", "--no-autoreload", "--port", str(port)],
-        cwd=project,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url + "/robots.txt")
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with serve(emulator.url, CACHE_TTL_SECONDS="1", REFRESH_SECONDS="2") as local:
+        yield local.url
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials for moto; nothing here can reach AWS."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
+        monkeypatch.setenv(name, value)

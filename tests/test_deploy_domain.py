@@ -26,14 +26,7 @@ ZONE = "example.com"
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
+def aws(aws_credentials, monkeypatch):
     validate_after(monkeypatch, -1)  # ACM validates at once unless a test says otherwise
     with mock_aws():
         yield boto3.Session(region_name=REGION)

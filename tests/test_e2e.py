@@ -15,26 +15,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from emulator import DEMO_CHANNEL_ID, PRIVATE_CHANNEL_ID, PRIVATE_READ_KEY
+from emulator import DEMO_CHANNEL_ID, PRIVATE_CHANNEL_ID, PRIVATE_READ_KEY, SCENARIO_CHANNELS
 from tests.conftest import SECRET_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SCENARIO = {
-    "empty": 1002,
-    "nulls": 1003,
-    "slow": 1004,
-    "error_500": 1005,
-    "error_502": 1006,
-    "error_503": 1007,
-    "rate_limited": 1008,
-    "malformed": 1009,
-    "html": 1010,
-    "stale": 1011,
-    "xss": 1012,
-    "trickle": 1013,
-    "celsius": 1014,
-}
+SCENARIO = SCENARIO_CHANNELS
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from emulator import DEMO_CHANNEL_ID, Emulator
+from scripts.local_app import proxy_event
 
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE = Path(sys.executable).parent / "chalice"
@@ -165,31 +166,6 @@ class Context:
 
 print(json.dumps(app.app(event, Context())))
 """
-
-
-def proxy_event(path: str) -> dict[str, object]:
-    """An API Gateway REST (v1) proxy event, as Lambda receives it."""
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": "GET",
-        "headers": {"Host": "weather.example.com", "Accept": "text/html"},
-        "multiValueHeaders": {"Host": ["weather.example.com"], "Accept": ["text/html"]},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": path,
-            "httpMethod": "GET",
-            "path": f"/api{path}",
-            "stage": "api",
-            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-            "identity": {"sourceIp": "127.0.0.1"},
-        },
-        "body": None,
-        "isBase64Encoded": False,
-    }
 
 
 def invoke(unpacked: Path, emulator_url: str, path: str) -> dict[str, object]:

@@ -23,14 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-    }.items():
-        monkeypatch.setenv(name, value)
+def aws(aws_credentials):
     with mock_aws():
         yield boto3.client("ssm")
 

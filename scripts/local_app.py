@@ -1,0 +1,98 @@
+"""`chalice local --stage local` on a throwaway copy of the project, pointed at a given
+ThingSpeak (the emulator): what `make serve` runs, for tests, the load test and the bench.
+Also the API Gateway proxy event Lambda receives, for driving the handler directly."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+NOT_SHIPPED = (".venv", ".git", "tests", "node_modules", "__pycache__", "artifacts")
+
+
+@dataclass(frozen=True)
+class LocalApp:
+    url: str  # http://127.0.0.1:PORT, no trailing slash
+    pid: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(host: str, port: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+@contextmanager
+def serve(thingspeak_url: str, **settings: str) -> Iterator[LocalApp]:
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "project"
+        shutil.copytree(ROOT, project, symlinks=True, ignore=shutil.ignore_patterns(*NOT_SHIPPED))
+        config_path = project / ".chalice" / "config.json"
+        config = json.loads(config_path.read_text())
+        config["stages"]["local"]["environment_variables"].update(
+            THINGSPEAK_URL=thingspeak_url, **settings
+        )
+        config_path.write_text(json.dumps(config))
+        port = free_port()
+        chalice = Path(sys.executable).parent / "chalice"
+        server = subprocess.Popen(
+            [str(chalice), "local", "--stage", "local", "--no-autoreload", "--port", str(port)],
+            cwd=project,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until_up("127.0.0.1", port)
+            yield LocalApp(f"http://127.0.0.1:{port}", server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def proxy_event(path: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """An API Gateway REST (v1) proxy event for GET `path`, as Lambda receives it."""
+    headers = {"Host": "weather.example.com", "Accept": "text/html", **(headers or {})}
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": "GET",
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": path,
+            "httpMethod": "GET",
+            "path": f"/api{path}",
+            "stage": "api",
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
+        "body": None,
+        "isBase64Encoded": False,
+    }
