@@ -105,8 +105,8 @@ def _weather(slot: int) -> Values:
     day = _daily(slot)
     temperature = 45 + 7 * day + rng.uniform(-0.3, 0.3)
     humidity = 68 - 25 * day + rng.uniform(-1.5, 1.5)
-    wind = max(0.0, 6 + 4 * math.sin(slot / 97) + rng.uniform(-1.5, 1.5))
-    direction = (180 + 120 * math.sin(slot / 211) + rng.uniform(-10, 10)) % 360
+    wind = max(0.0, 6 + 4 * math.sin(slot / 540) + rng.uniform(-1.5, 1.5))
+    direction = (180 + 120 * math.sin(slot / 1300) + rng.uniform(-10, 10)) % 360
     light = max(0.0, 900 * math.sin((((slot * INTERVAL / 3600) % 24) - 11) / 24 * math.pi * 2))
     values: Values = {
         1: f"{direction:.0f}",

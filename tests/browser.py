@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
@@ -31,28 +34,24 @@ LIGHTHOUSE = (
 def run_lighthouse(url: str, output: Path) -> dict[str, float]:
     """Lighthouse (mobile form factor, its default) against Debian's Chromium; the scores
     of the four categories, 0 to 100. The full report is written to `output`."""
-    import json
-    import os
-    import subprocess
-
     output.parent.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        [
-            str(LIGHTHOUSE),
-            url,
-            "--quiet",
-            "--form-factor=mobile",
-            "--only-categories=performance,accessibility,best-practices,seo",
-            "--chrome-flags=--headless=new " + " ".join(FLAGS),
-            "--output=json",
-            f"--output-path={output}",
-        ],
-        env={**os.environ, "CHROME_PATH": CHROMIUM},
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"Lighthouse failed ({done.returncode}): {done.stderr[-2000:]}")
+    command = [
+        str(LIGHTHOUSE),
+        url,
+        "--quiet",
+        "--form-factor=mobile",
+        "--only-categories=performance,accessibility,best-practices,seo",
+        "--chrome-flags=--headless=new " + " ".join(FLAGS),
+        "--output=json",
+        f"--output-path={output}",
+    ]
+    env = {**os.environ, "CHROME_PATH": CHROMIUM}
+    # One more try if Chromium itself fails to start: that is the machine, not the page.
+    for attempt in (1, 2):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+        if done.returncode == 0:
+            break
+        if attempt == 2:
+            raise RuntimeError(f"Lighthouse failed ({done.returncode}): {done.stderr[-2000:]}")
     report = json.loads(output.read_text())
     return {name: round(c["score"] * 100) for name, c in report["categories"].items()}
