@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
 
 from botocore.exceptions import (
     ClientError,
@@ -13,8 +12,6 @@ from botocore.exceptions import (
     NoRegionError,
     PartialCredentialsError,
 )
-
-T = TypeVar("T")
 
 
 class DeployError(Exception):
@@ -43,6 +40,6 @@ def aws_errors(action: str) -> Iterator[None]:
         ) from None
 
 
-def call(action: str, fn: Callable[[], T]) -> T:
+def call[T](action: str, fn: Callable[[], T]) -> T:
     with aws_errors(action):
         return fn()
