@@ -126,4 +126,7 @@ def parse_timestamp(raw: Any) -> datetime:
         raise MalformedResponse("created_at is not an ISO 8601 timestamp") from None
     if parsed.tzinfo is None:
         raise MalformedResponse("created_at has no time zone")
+    # Outside this range "24 hours before" or "N minutes ago" cannot even be computed.
+    if not 1970 <= parsed.year <= 9998:
+        raise MalformedResponse("created_at is not a plausible date")
     return parsed.astimezone(UTC)

@@ -5,6 +5,7 @@ ThingSpeak is escaped in HTML and exact in JSON."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 
@@ -18,10 +19,22 @@ from chalicelib.settings import Settings
 from chalicelib.views import Glance
 from tests.conftest import THINGSPEAK, app_module, feed_url
 
-SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+# Derandomized: CI sees the same 150 examples every run. For a wider search, run with
+# HYPOTHESIS_PROFILE=search (see below).
+settings.register_profile(
+    "ci",
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-EXAMPLES = {"payloads": 0, "requests": 0}
+settings.register_profile(
+    "search",
+    max_examples=3000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+SETTINGS = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 text = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=40)
 MARKERS = ("<script>x</script>", "<img src=x onerror=alert(1)>")
@@ -85,17 +98,22 @@ def strings_in(data: Any) -> list[str]:
 
 def assert_valid(response) -> None:
     assert response.status_code in (200, 304, 400, 404, 502, 504), response.status_code
+    kind = response.headers["Content-Type"]
+    if kind.startswith("image/png"):
+        assert response.body.startswith(b"\x89PNG")
+        return
     body = response.body.decode("utf-8")
-    if response.headers["Content-Type"].startswith("application/json"):
+    if kind.startswith(("application/json", "application/manifest+json")):
         json.loads(body)
-    else:
+    elif kind.startswith("text/html"):
         assert body.startswith("<!doctype html>") and body.rstrip().endswith("</html>")
+    else:
+        assert kind.startswith(("image/svg+xml", "text/plain")), kind
 
 
 @SETTINGS
 @given(sent=payload)
 def test_any_payload_gives_a_valid_answer_with_everything_escaped(sent):
-    EXAMPLES["payloads"] += 1
     with responses.RequestsMock() as mock:
         mock.get(feed_url(9), body=json.dumps(sent), content_type="application/json")
         client = client_for()
@@ -109,8 +127,9 @@ def test_any_payload_gives_a_valid_answer_with_everything_escaped(sent):
         if marker in strings_in(sent):
             assert marker not in html
             if page.status_code == 200 and api.status_code == 200:
-                shown = {f["label"] for f in json.loads(api.body)["fields"]}
-                if marker in shown:
+                data = json.loads(api.body)
+                shown = {f["label"] for f in data["fields"]} | {data["channel"]["name"]}
+                if marker in shown and data["entry_id"] is not None:
                     assert str(escape(marker)) in html
     if api.status_code == 200:
         sent_values = set(strings_in(sent)) | {str(n) for n in numbers_in(sent)}
@@ -135,7 +154,6 @@ query = st.dictionaries(
 @SETTINGS
 @given(segment=path_segment, params=query, route=st.sampled_from(["/", "/api/latest", "/{}"]))
 def test_any_path_or_query_is_answered_and_never_reaches_another_channel(segment, params, route):
-    EXAMPLES["requests"] += 1
     from urllib.parse import quote, urlencode
 
     path = route.format(quote(segment, safe="")) + ("?" + urlencode(params) if params else "")
@@ -149,9 +167,3 @@ def test_any_path_or_query_is_answered_and_never_reaches_another_channel(segment
     assert_valid(response)
     assert all(url.startswith(feed_url(9) + "?results=") for url in urls)
     assert all("api_key" not in url for url in urls)
-
-
-def test_examples_ran():
-    # Reported in the issue note; runs after the two property tests in file order.
-    print(f"hypothesis examples: {EXAMPLES}")
-    assert EXAMPLES["payloads"] >= 50 and EXAMPLES["requests"] >= 50
