@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import requests
+import urllib3
 
 from chalicelib.errors import (
     ChannelNotFound,
@@ -92,17 +93,31 @@ def _read_body(response: requests.Response, deadline: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
-        if time.monotonic() > deadline:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
             raise requests.Timeout()
-        # read1 returns whatever has arrived instead of waiting for a full buffer, so a
-        # trickling body is noticed at the deadline, not after the whole thing.
-        chunk = response.raw.read1(65536, decode_content=True)
+        _wait_at_most(response, min(READ_TIMEOUT, remaining))
+        try:
+            # read1 returns whatever has arrived instead of waiting for a full buffer, so
+            # a trickling body is noticed at the deadline, not after the whole thing.
+            chunk = response.raw.read1(65536, decode_content=True)
+        except (urllib3.exceptions.TimeoutError, TimeoutError):
+            raise requests.Timeout() from None
+        except (urllib3.exceptions.HTTPError, OSError):
+            raise requests.ConnectionError() from None  # reset, or a broken encoding
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             raise UpstreamUnavailable("ThingSpeak sent a response larger than any channel feed.")
         chunks.append(chunk)
+
+
+def _wait_at_most(response: requests.Response, seconds: float) -> None:
+    """Shortens the socket's read timeout so that no single read outlives the deadline."""
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.001))
 
 
 def _interpret(

@@ -24,6 +24,8 @@ Channels (ids fixed):
 | 1012  | hostile names: `<script>` channel name, `<img onerror>` field name, `<b>` value |
 | 1013  | body trickles in one byte every 0.5 s |
 | 1014  | ESP8266 station in °C, moving like the demo |
+| any   | `set_fault(id, "stall")`: headers, half a body, silence |
+| any   | `set_fault(id, "reset")`: the connection closed unanswered |
 | other | 404 |
 """
 

@@ -35,6 +35,7 @@ class Scenario(StrEnum):
     MALFORMED = "malformed"
     HTML = "html"
     TRICKLE = "trickle"
+    STALL = "stall"
     NOT_FOUND = "not_found"
     RESET = "reset"
 

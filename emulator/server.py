@@ -170,6 +170,17 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, "{}")
         elif scenario == Scenario.TRICKLE:
             self._trickle(b'{"channel":{"id":1013,"name":"Trickling station"},"feeds":[]}')
+        elif scenario == Scenario.STALL:
+            # Headers and the start of the body at once, then nothing: a read timeout
+            # in the middle of the body, not before it.
+            body = b'{"channel":{"id":1,"name":"Stalled"},"feeds":['
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body) + 100))
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            stopping.wait(SLOW_SECONDS)
         elif scenario == Scenario.RESET:
             self.close_connection = True
             self.connection.close()

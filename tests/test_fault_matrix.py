@@ -82,6 +82,11 @@ FAILURES: dict[str, tuple[Callable[[Upstream], None], Row]] = {
         lambda up: up.emulator.set_fault(CHANNEL, "trickle"),
         TIMEOUT,
     ),
+    "body stalls after the headers": (lambda up: up.emulator.set_fault(CHANNEL, "stall"), TIMEOUT),
+    "connection reset unanswered": (
+        lambda up: up.emulator.set_fault(CHANNEL, "reset"),
+        UNAVAILABLE,
+    ),
     "400 -1 (private)": (
         lambda up: up.emulator.set_fault(CHANNEL, "private"),
         Row(502, "read_api_key_required", "This channel needs a read API key"),
