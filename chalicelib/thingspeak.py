@@ -137,7 +137,7 @@ def _interpret(
         raise UpstreamUnavailable(f"ThingSpeak answered HTTP {status}.")
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise MalformedResponse("ThingSpeak's answer is not valid JSON.") from None
     try:
         return parse_feed(payload)

@@ -249,6 +249,7 @@ FAULTS = {
         "not valid JSON",
     ),
     "wrong shape": (200, '{"feeds": []}', {}, 502, "thingspeak_malformed", "channel"),
+    "absurdly deep json": (200, "[" * 100_000, {}, 502, "thingspeak_malformed", "not valid JSON"),
 }
 
 
