@@ -17,6 +17,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +75,27 @@ def say(line: str) -> None:
     print(line, flush=True)
 
 
-def _context(args: argparse.Namespace, session: Any) -> tuple[dict[str, Any], str, str, str]:
-    """(config, endpoint type, API region, certificate region), checked for consistency."""
+@dataclass(frozen=True)
+class Target:
+    domain: str
+    zone: route53.Zone
+    endpoint: str  # REGIONAL or EDGE, from the stage's config
+    region: str  # the API's
+    certificate_region: str
+
+
+def _target(args: argparse.Namespace, session: Any) -> Target:
+    """What both commands work on, checked: the zone exists and holds the domain, and any
+    recorded certificate is in the region the endpoint type needs."""
+    domain = args.domain.rstrip(".").lower()
+    endpoint, region, certificate_region = _regions(args, session)
+    zone = route53.find_zone(session.client("route53"), args.hosted_zone)
+    route53.check_inside(zone, domain)
+    return Target(domain, zone, endpoint, region, certificate_region)
+
+
+def _regions(args: argparse.Namespace, session: Any) -> tuple[str, str, str]:
+    """(endpoint type, API region, certificate region), checked for consistency."""
     settings = config.load(args.config)
     stage = config.stage(settings, args.stage, args.config)
     endpoint = config.endpoint_type(settings, args.stage)
@@ -94,15 +114,13 @@ def _context(args: argparse.Namespace, session: Any) -> tuple[dict[str, Any], st
                 f"{found if endpoint == 'REGIONAL' else region} or remove certificate_arn and run "
                 "`certificate` again."
             )
-    return settings, endpoint, region, certificate_region
+    return endpoint, region, certificate_region
 
 
 def certificate(args: argparse.Namespace, session: Any, sleep: Callable[[float], None]) -> None:
-    domain = args.domain.rstrip(".").lower()
-    _, endpoint, region, certificate_region = _context(args, session)
-    zone = route53.find_zone(session.client("route53"), args.hosted_zone)
-    route53.check_inside(zone, domain)
-    client = session.client("acm", region_name=certificate_region)
+    target = _target(args, session)
+    domain, zone = target.domain, target.zone
+    client = session.client("acm", region_name=target.certificate_region)
     arn, requested = acm.find_or_request(client, domain)
     say(f"{'requested' if requested else 'reusing'} certificate {arn}")
     records = acm.validation_records(client, arn, sleep=sleep)
@@ -117,7 +135,7 @@ def certificate(args: argparse.Namespace, session: Any, sleep: Callable[[float],
     acm.wait_issued(client, arn, domain, zone.name, args.timeout, args.interval, say, sleep)
     say(
         f"certificate for {domain} is ISSUED "
-        f"({certificate_region}, for a {endpoint} API in {region})"
+        f"({target.certificate_region}, for a {target.endpoint} API in {target.region})"
     )
     changed = config.write_custom_domain(args.config, args.stage, domain, arn)
     where = f"{args.config} (stage {args.stage})"
@@ -129,10 +147,8 @@ def certificate(args: argparse.Namespace, session: Any, sleep: Callable[[float],
 
 
 def alias(args: argparse.Namespace, session: Any, sleep: Callable[[float], None]) -> None:
-    domain = args.domain.rstrip(".").lower()
-    _, endpoint, region, _ = _context(args, session)
-    zone = route53.find_zone(session.client("route53"), args.hosted_zone)
-    route53.check_inside(zone, domain)
+    target = _target(args, session)
+    domain, zone, endpoint, region = target.domain, target.zone, target.endpoint, target.region
     gateway = session.client("apigateway", region_name=region)
     try:
         found = call(
