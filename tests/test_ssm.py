@@ -72,6 +72,7 @@ def test_missing_parameter_gives_a_clear_error_page_not_a_500(aws, make_client, 
     assert "The read API key could not be loaded" in body
     assert f"SSM parameter {PARAMETER} does not exist" in body
     assert "Traceback" not in body
+    assert "try again in a minute" not in body  # waiting will not create the parameter
     api = client.http.get("/api/latest")
     assert json.loads(api.body)["error"]["code"] == "read_api_key_unavailable"
     assert emulated.requests == []  # never asked ThingSpeak without the key
