@@ -8,6 +8,7 @@ shape raises MalformedResponse rather than risk showing a wrong reading.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 from chalicelib.errors import MalformedResponse
 
 FIELD_NUMBERS = range(1, 9)
+# JSON can escape a lone surrogate ("\ud800"); no UTF-8 page or JSON answer can carry one.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ def _channel(raw: Any) -> Channel:
     name = raw.get("name")
     if name is not None and not isinstance(name, str):
         raise MalformedResponse("channel name is not a string")
+    name = _text(name) if name is not None else None
     fields = []
     for n in FIELD_NUMBERS:
         field_name = raw.get(f"field{n}")
@@ -81,7 +85,7 @@ def _channel(raw: Any) -> Channel:
             continue  # ThingSpeak omits fields the channel never defined
         if not isinstance(field_name, str):
             raise MalformedResponse(f"name of field{n} is not a string")
-        fields.append(Field(n, field_name.strip() or f"Field {n}"))
+        fields.append(Field(n, _text(field_name).strip() or f"Field {n}"))
     return Channel(
         id=channel_id, name=(name or "").strip() or f"Channel {channel_id}", fields=tuple(fields)
     )
@@ -107,14 +111,21 @@ def _int(raw: Any, what: str) -> int:
 
 
 def _value(raw: Any, number: int) -> str | None:
-    if raw is None or isinstance(raw, str):
-        return raw
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return _text(raw)
     # Values are documented as strings; a plain JSON number still means the same reading.
     if isinstance(raw, int) and not isinstance(raw, bool):
         return str(raw)
     if isinstance(raw, float) and math.isfinite(raw):
         return repr(raw)
     raise MalformedResponse(f"value of field{number} is neither a string nor null")
+
+
+def _text(raw: str) -> str:
+    """The string as sent, but a lone surrogate becomes U+FFFD, as a broken byte would."""
+    return _LONE_SURROGATE.sub("\ufffd", raw)
 
 
 def parse_timestamp(raw: Any) -> datetime:

@@ -68,8 +68,12 @@ class ThingSpeakClient:
             with self._session.get(
                 url, params=params, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), stream=True
             ) as response:
-                body = _read_body(response, deadline)
                 status, headers = response.status_code, response.headers
+                try:
+                    body = _read_body(response, deadline)
+                except UpstreamUnavailable:  # too large: ThingSpeak did answer, and we log it
+                    note(upstream_status=status, upstream_ms=_ms_since(started))
+                    raise
         except requests.Timeout:
             note(upstream_status=None, upstream_ms=_ms_since(started))
             raise UpstreamTimeout(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,13 @@ def write_custom_domain(path: Path, name: str, domain: str, certificate_arn: str
     text = json.dumps(config, indent=2, ensure_ascii=False) + "\n"
     # Written beside the original and renamed over it: never a half-written config.
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".config.", suffix=".json")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        # mkstemp makes the file 0600; keep the permissions the config had.
+        os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise DeployError(f"Could not write {path} ({exc.strerror}): check its folder.") from None
     return True

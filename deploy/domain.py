@@ -68,6 +68,10 @@ def main(
     except DeployError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        # Nothing is left half-done: every step is idempotent, so running again resumes.
+        print("interrupted: run the same command again to carry on.", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -140,9 +144,11 @@ def certificate(args: argparse.Namespace, session: Any, sleep: Callable[[float],
     changed = config.write_custom_domain(args.config, args.stage, domain, arn)
     where = f"{args.config} (stage {args.stage})"
     say(f"{'wrote' if changed else 'already had'} domain and certificate in {where}")
+    # chalice deploy takes its region only from the environment or the AWS config.
     say(
-        f"next: chalice deploy --stage {args.stage}, then python -m deploy.domain alias "
-        f"--domain {domain} --hosted-zone {args.hosted_zone}"
+        f"next: AWS_DEFAULT_REGION={target.region} chalice deploy --stage {args.stage}, then "
+        f"python -m deploy.domain alias --domain {domain} --hosted-zone {args.hosted_zone} "
+        f"--region {target.region}"
     )
 
 
@@ -150,32 +156,40 @@ def alias(args: argparse.Namespace, session: Any, sleep: Callable[[float], None]
     target = _target(args, session)
     domain, zone, endpoint, region = target.domain, target.zone, target.endpoint, target.region
     gateway = session.client("apigateway", region_name=region)
-    try:
-        found = call(
-            "read the API Gateway domain", lambda: gateway.get_domain_name(domainName=domain)
-        )
-    except DeployError as exc:
-        if "NotFound" not in str(exc):
-            raise
+    found = call("read the API Gateway domain", lambda: _deployed_domain(gateway, domain))
+    if found is None:
         raise DeployError(
             f"API Gateway in {region} has no custom domain {domain} yet: run "
             f"`chalice deploy --stage {args.stage}` first (with the domain in {args.config})."
-        ) from None
-    prefix = "regional" if endpoint == "REGIONAL" else "distribution"
-    target, target_zone = found.get(f"{prefix}DomainName"), found.get(f"{prefix}HostedZoneId")
-    if not target or not target_zone:
+        )
+    # What was deployed decides the alias target; the config only has to agree with it.
+    deployed = (found.get("endpointConfiguration", {}).get("types") or [endpoint])[0]
+    prefix = "regional" if deployed == "REGIONAL" else "distribution"
+    points_at, points_zone = found.get(f"{prefix}DomainName"), found.get(f"{prefix}HostedZoneId")
+    if deployed != endpoint or not points_at or not points_zone:
         raise DeployError(
-            f"The API Gateway domain {domain} is not {endpoint} as {args.config} says: "
-            "run `chalice deploy` again so both agree."
+            f"The API Gateway domain {domain} is {deployed}, but {args.config} (stage "
+            f"{args.stage}) says {endpoint}: run `chalice deploy --stage {args.stage}` again "
+            "so both agree."
         )
     route53.upsert(
         session.client("route53"),
         zone,
-        route53.aliases(domain, target, target_zone),
+        route53.aliases(domain, points_at, points_zone),
         f"ThingSpeak Glance: {domain}",
     )
-    say(f"{domain} A and AAAA alias records point at {target} (zone {target_zone})")
+    say(f"{domain} A and AAAA alias records point at {points_at} (zone {points_zone})")
+    status = found.get("domainNameStatus", "AVAILABLE")
+    if status != "AVAILABLE":
+        say(f"API Gateway says the domain is {status}: it answers once AVAILABLE (minutes)")
     say(f"https://{domain}/")
+
+
+def _deployed_domain(gateway: Any, domain: str) -> dict[str, Any] | None:
+    try:
+        return gateway.get_domain_name(domainName=domain)
+    except gateway.exceptions.NotFoundException:
+        return None
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from botocore.exceptions import (
+    BotoCoreError,
     ClientError,
     EndpointConnectionError,
     NoCredentialsError,
@@ -38,6 +39,8 @@ def aws_errors(action: str) -> Iterator[None]:
         raise DeployError(
             f"AWS refused to {action}: {error.get('Code', 'error')}: {error.get('Message', '')}"
         ) from None
+    except BotoCoreError as exc:  # anything else botocore raises: still one line, no traceback
+        raise DeployError(f"Could not {action}: {exc}.") from None
 
 
 def call[T](action: str, fn: Callable[[], T]) -> T:

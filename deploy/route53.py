@@ -19,8 +19,9 @@ class Zone:
 
 def find_zone(route53: Any, zone: str) -> Zone:
     wanted = zone.rstrip(".").lower()
-    if "." not in wanted:  # a zone id (Z0123...), not a name
-        found = call("read the hosted zone", lambda: _by_id(route53, zone.rstrip(".").upper()))
+    if "." not in wanted:  # a zone id (Z0123... or /hostedzone/Z0123...), not a name
+        zone_id = wanted.split("/")[-1].upper()
+        found = call("read the hosted zone", lambda: _by_id(route53, zone_id))
         if found is None:
             raise DeployError(f"There is no Route53 hosted zone {zone}: check the id.")
         return found
@@ -44,6 +45,11 @@ def _by_id(route53: Any, zone_id: str) -> Zone | None:
         hosted = route53.get_hosted_zone(Id=zone_id)["HostedZone"]
     except route53.exceptions.NoSuchHostedZone:
         return None
+    if hosted.get("Config", {}).get("PrivateZone"):
+        raise DeployError(
+            f"The hosted zone {zone_id} is private: ACM validates and browsers resolve only "
+            "through a public zone; pass the public zone's name or id."
+        )
     return Zone(hosted["Id"].split("/")[-1], hosted["Name"].rstrip(".").lower())
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 import re
+import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -12,27 +14,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from emulator.channels import Channel, Entry, Scenario, make_channels
+from emulator import payloads
+from emulator.channels import PRIVATE_READ_KEY, Channel, Scenario, make_channels
 
 FEEDS = re.compile(r"^/channels/(\d+)/feeds(/last)?\.json$")
-NOT_FOUND = {
-    "status": "404",
-    "error": {
-        "error_code": "error_resource_not_found",
-        "message": "Resource not found",
-        "details": "The requested resource could not be found.",
-    },
-}
-RATE_LIMITED = {
-    "status": "429",
-    "error": {
-        "error_code": "error_too_many_requests",
-        "message": "Too Many Requests",
-        "details": "Please wait before sending more requests.",
-    },
-}
+DEFAULT_RESULTS = 100
+MAX_RESULTS = 8000
 SLOW_SECONDS = 15.0
 TRICKLE_INTERVAL = 0.5
+ERRORS = {Scenario.ERROR_500: 500, Scenario.ERROR_502: 502, Scenario.ERROR_503: 503}
+
+Request = socket.socket | tuple[bytes, socket.socket]  # what socketserver hands around
 
 
 @dataclass(frozen=True)
@@ -40,35 +32,6 @@ class RecordedRequest:
     path: str
     query: dict[str, str]
     at: float = field(default_factory=time.monotonic)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def feed_json(channel: Channel, entries: list[Entry]) -> dict[str, Any]:
-    """ThingSpeak's exact shape: names in `channel`, string values in `feeds`."""
-    numbers = sorted(channel.fields)
-    head: dict[str, Any] = {
-        "id": channel.id,
-        "name": channel.name,
-        "description": channel.description,
-        "latitude": "42.3",
-        "longitude": "-71.35",
-    }
-    head.update({f"field{n}": channel.fields[n] for n in numbers})
-    head["created_at"] = _iso(channel.created_at)
-    head["updated_at"] = _iso(entries[-1].created_at if entries else channel.created_at)
-    head["last_entry_id"] = entries[-1].entry_id if entries else None
-    feeds = [
-        {
-            "created_at": _iso(e.created_at),
-            "entry_id": e.entry_id,
-            **{f"field{n}": e.values.get(n) for n in numbers},
-        }
-        for e in entries
-    ]
-    return {"channel": head, "feeds": feeds}
 
 
 @dataclass(frozen=True)
@@ -79,176 +42,219 @@ class CannedResponse:
 
 
 class State:
+    """Everything the handler threads share; `lock` guards all but `stopping`."""
+
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.channels = make_channels(datetime.now(UTC))
+        self.channels = make_channels()
         self.faults: dict[int, Scenario] = {}
         self.canned: dict[int, CannedResponse] = {}
         self.requests: list[RecordedRequest] = []
-        self.stopping = threading.Event()
+        self.stopping = threading.Event()  # set once: releases every waiting answer
 
 
 class Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
+    server: EmulatorServer
+    protocol_version = "HTTP/1.1"  # keep-alive, as clients of the real API get
+    timeout = 60  # idle kept-alive connections of a long `make serve` are let go
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
 
     def do_GET(self) -> None:
-        self._handle(self._query())
+        self._route(self._query())
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        form = dict(parse_qsl(self.rfile.read(length).decode("utf-8", "replace")))
-        self._handle({**self._query(), **form})
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        form = parse_qsl(self.rfile.read(length).decode("utf-8", "replace"))
+        self._route({**self._query(), **dict(form)})
 
     def _query(self) -> dict[str, str]:
         return dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
 
-    def _handle(self, query: dict[str, str]) -> None:
+    @property
+    def _stopping(self) -> threading.Event:
+        return self.server.state.stopping
+
+    def _route(self, query: dict[str, str]) -> None:
         path = urlsplit(self.path).path
         try:
-            if path == "/update" or path == "/update.json":
+            if path in ("/update", "/update.json"):
                 self._update(query)
-                return
-            match = FEEDS.match(path)
-            if match is None:
-                self._send(404, json.dumps(NOT_FOUND))
-                return
-            self._feeds(int(match.group(1)), bool(match.group(2)), path, query)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up; nothing to answer
+            elif match := FEEDS.match(path):
+                self._feeds(int(match[1]), bool(match[2]), path, query)
+            else:
+                self._send(404, payloads.NOT_FOUND)
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True  # the client left: nobody to answer
 
     def _feeds(self, channel_id: int, last: bool, path: str, query: dict[str, str]) -> None:
         state = self.server.state
         with state.lock:
-            state.requests.append(RecordedRequest(path, dict(query)))
+            state.requests.append(RecordedRequest(path, query))
             canned = state.canned.get(channel_id)
             channel = state.channels.get(channel_id)
-            scenario = state.faults.get(channel_id) or (
-                channel.scenario if channel else Scenario.NOT_FOUND
-            )
+            fault = state.faults.get(channel_id)
         if canned is not None:
-            self._send_bytes(canned.status, canned.body, canned.headers)
+            self._send(canned.status, canned.body, canned.headers)
             return
-        if scenario == Scenario.PRIVATE and channel and query.get("api_key") == channel.read_key:
+        scenario = fault or (channel.scenario if channel else Scenario.NOT_FOUND)
+        if scenario == Scenario.SLOW:
+            if self._stopping.wait(SLOW_SECONDS):
+                self.close_connection = True
+                return
+            # Then answer as the channel itself would: a private one still wants its key.
+            scenario = Scenario.PRIVATE if channel and channel.read_key else Scenario.HEALTHY
+        if scenario == Scenario.PRIVATE and query.get("api_key") == _read_key(channel):
             scenario = Scenario.HEALTHY
-        if scenario != Scenario.HEALTHY or channel is None:
-            self._fault(scenario)
-            return
-        results = _results(query.get("results"))
-        with state.lock:
-            entries = channel.entries(datetime.now(UTC), 1 if last else results)
-        if last:
-            body: Any = feed_json(channel, entries)["feeds"][-1] if entries else -1
+        if scenario == Scenario.HEALTHY and channel is not None:
+            self._send(200, self._feed_body(channel, last, query))
         else:
-            body = feed_json(channel, entries)
-        self._send(200, json.dumps(body, separators=(",", ":")))
+            self._fault(scenario, channel, last, query)
 
-    def _fault(self, scenario: Scenario) -> None:
-        stopping = self.server.state.stopping
-        if scenario == Scenario.PRIVATE:
-            self._send(400, "-1")
-        elif scenario == Scenario.NOT_FOUND:
-            self._send(404, json.dumps(NOT_FOUND))
-        elif scenario == Scenario.RATE_LIMITED:
-            self._send(429, json.dumps(RATE_LIMITED), {"Retry-After": "30"})
-        elif scenario in (Scenario.ERROR_500, Scenario.ERROR_502, Scenario.ERROR_503):
-            status = int(scenario.value.split("_")[1])
-            extra = {"Retry-After": "30"} if status == 503 else {}
-            page = f"<html><body><h1>{status} Server Error</h1></body></html>"
-            self._send(status, page, extra, "text/html; charset=utf-8")
-        elif scenario == Scenario.MALFORMED:
-            self._send(200, '{"channel": {"id": 1009, "name": "Brok')
-        elif scenario == Scenario.HTML:
-            page = "<!doctype html><html><body><h1>Sign in to the Wi-Fi</h1></body></html>"
-            self._send(200, page, content_type="text/html; charset=utf-8")
-        elif scenario == Scenario.SLOW:
-            stopping.wait(SLOW_SECONDS)
-            self._send(200, "{}")
-        elif scenario == Scenario.TRICKLE:
-            self._trickle(b'{"channel":{"id":1013,"name":"Trickling station"},"feeds":[]}')
-        elif scenario == Scenario.STALL:
-            # Headers and the start of the body at once, then nothing: a read timeout
-            # in the middle of the body, not before it.
-            body = b'{"channel":{"id":1,"name":"Stalled"},"feeds":['
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body) + 100))
-            self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
-            stopping.wait(SLOW_SECONDS)
-        elif scenario == Scenario.RESET:
-            self.close_connection = True
-            self.connection.close()
+    def _feed_body(self, channel: Channel, last: bool, query: dict[str, str]) -> bytes:
+        now = datetime.now(UTC)
+        results = 1 if last else _results(query.get("results"))
+        with self.server.state.lock:
+            entries = channel.entries(now, results)
+            last_id = channel.last_id(now) or None
+        if last:
+            # ThingSpeak answers -1 when there is no last entry.
+            return payloads.dumps(payloads.entry_json(channel, entries[-1])) if entries else b"-1"
+        return payloads.dumps(payloads.feed_json(channel, entries, last_id))
+
+    def _fault(
+        self, scenario: Scenario, channel: Channel | None, last: bool, query: dict[str, str]
+    ) -> None:
+        match scenario:
+            case Scenario.PRIVATE:
+                self._send(400, payloads.PRIVATE)
+            case Scenario.RATE_LIMITED:
+                self._send(429, payloads.RATE_LIMITED, {"Retry-After": "30"})
+            case Scenario.ERROR_500 | Scenario.ERROR_502 | Scenario.ERROR_503:
+                status = ERRORS[scenario]
+                extra = {"Retry-After": "30"} if status == 503 else {}
+                self._send(status, payloads.server_error(status), extra, payloads.HTML)
+            case Scenario.MALFORMED:
+                self._send(200, payloads.MALFORMED)
+            case Scenario.HTML:
+                self._send(200, payloads.CAPTIVE_PORTAL, content_type=payloads.HTML)
+            case Scenario.TRICKLE | Scenario.STALL if channel is not None:
+                body = self._feed_body(channel, last, query)
+                if scenario == Scenario.TRICKLE:
+                    self._trickle(body)
+                else:
+                    self._stall(body)
+            case Scenario.RESET:
+                self._reset()
+            case _:
+                self._send(404, payloads.NOT_FOUND)
 
     def _trickle(self, body: bytes) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.flush()
+        self._head(200, len(body), {})
         for i in range(len(body)):
-            if self.server.state.stopping.wait(TRICKLE_INTERVAL):
+            if self._stopping.wait(TRICKLE_INTERVAL):
+                self.close_connection = True
                 return
             self.wfile.write(body[i : i + 1])
-            self.wfile.flush()
+
+    def _stall(self, body: bytes) -> None:
+        # Headers and half the body at once, then silence: a timeout in the middle of
+        # the body, not before it. The connection closes short of Content-Length.
+        self._head(200, len(body), {})
+        self.wfile.write(body[: len(body) // 2])
+        self._stopping.wait(SLOW_SECONDS)
+        self.close_connection = True
+
+    def _reset(self) -> None:
+        # A plain close (FIN), not an RST: a forwarding proxy between the app and the
+        # emulator (tests/faults.py) passes a FIN on, but would swallow an RST and hang.
+        self.close_connection = True
 
     def _update(self, query: dict[str, str]) -> None:
         state = self.server.state
+        key = query.get("api_key") or self.headers.get("X-THINGSPEAKAPIKEY")
+        entry_id = 0  # what ThingSpeak answers, with 200, when the write fails
         with state.lock:
             channel = next(
-                (
-                    c
-                    for c in state.channels.values()
-                    if c.write_key and c.write_key == query.get("api_key")
-                ),
-                None,
+                (c for c in state.channels.values() if c.write_key and c.write_key == key), None
             )
-            if channel is None:
-                self._send(200, "0", content_type="text/plain; charset=utf-8")
-                return
-            values = {n: query[f"field{n}"] for n in channel.fields if f"field{n}" in query}
-            entry_id = channel.add(values, None, datetime.now(UTC))
-        self._send(200, str(entry_id), content_type="text/plain; charset=utf-8")
+            if channel is not None:
+                values = {n: query[f"field{n}"] for n in channel.fields if f"field{n}" in query}
+                entry_id = channel.add(values, None, datetime.now(UTC))
+        self._send(200, str(entry_id).encode(), content_type=payloads.TEXT)
+
+    def _head(self, status: int, length: int, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        merged = {"Content-Type": payloads.JSON, **headers}
+        merged.update({"Content-Length": str(length), "Access-Control-Allow-Origin": "*"})
+        for name, value in merged.items():
+            self.send_header(name, value)
+        self.end_headers()
 
     def _send(
         self,
         status: int,
-        body: str,
+        body: bytes,
         headers: dict[str, str] | None = None,
-        content_type: str = "application/json; charset=utf-8",
+        content_type: str = payloads.JSON,
     ) -> None:
-        self._send_bytes(
-            status, body.encode("utf-8"), {"Content-Type": content_type, **(headers or {})}
-        )
+        self._head(status, len(body), {"Content-Type": content_type, **(headers or {})})
+        self.wfile.write(body)
 
-    def _send_bytes(self, status: int, data: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        merged = {"Content-Type": "application/json; charset=utf-8", **headers}
-        merged.update({"Content-Length": str(len(data)), "Access-Control-Allow-Origin": "*"})
-        for name, value in merged.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+
+def _read_key(channel: Channel | None) -> str:
+    # A channel made private with set_fault has no key of its own: it takes the demo key.
+    return channel.read_key if channel and channel.read_key else PRIVATE_READ_KEY
 
 
 def _results(raw: str | None) -> int:
-    # ThingSpeak ignores a results it cannot read; 8000 is its maximum.
+    # ThingSpeak ignores a results it cannot read, and 8000 is its maximum.
     try:
-        return max(0, min(int(raw or "100"), 8000))
+        wanted = DEFAULT_RESULTS if raw is None else int(raw)
     except ValueError:
-        return 100
+        return DEFAULT_RESULTS
+    return max(1, min(wanted, MAX_RESULTS))
 
 
-class _Server(ThreadingHTTPServer):
+class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], state: State, verbose: bool) -> None:
-        super().__init__(address, Handler)
         self.state = state
         self.verbose = verbose
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, Handler)
+
+    def process_request(self, request: Request, client_address: Any) -> None:
+        if isinstance(request, socket.socket):
+            with self._open_lock:
+                self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Request) -> None:
+        if isinstance(request, socket.socket):
+            with self._open_lock:
+                self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Cut every open connection, so kept-alive clients cannot be answered after stop."""
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # already gone
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Request, client_address: Any) -> None:
+        # Clients hang up and stop() cuts connections; only real bugs deserve a traceback.
+        if isinstance(sys.exception(), ConnectionError | TimeoutError):
+            return
+        if not self.state.stopping.is_set():
+            super().handle_error(request, client_address)

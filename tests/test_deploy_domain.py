@@ -3,13 +3,17 @@
 Calls exercised: acm list_certificates, request_certificate, describe_certificate;
 route53 list_hosted_zones_by_name, get_hosted_zone, change_resource_record_sets,
 list_resource_record_sets (checks); apigateway get_domain_name (create_domain_name to
-stand in for `chalice deploy`).
+stand in for `chalice deploy`). Every failure must end with exactly one `error:` line on
+stderr and a non-zero exit: `one_error_line` checks both shape and absence of a traceback.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import stat
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -32,7 +36,7 @@ def aws(aws_credentials, monkeypatch):
         yield boto3.Session(region_name=REGION)
 
 
-def validate_after(monkeypatch, seconds: int) -> None:
+def validate_after(monkeypatch, seconds: float) -> None:
     # moto reads MOTO_ACM_VALIDATION_WAIT once, at import, into its settings.
     monkeypatch.setattr(moto.settings, "ACM_VALIDATION_WAIT", seconds)
 
@@ -50,23 +54,30 @@ def config(tmp_path) -> Path:
     return path
 
 
-def run(session, config: Path, *args: str) -> int:
-    return main([*args, "--config", str(config)], session=session, sleep=lambda _: None)
+def no_wait(_seconds: float) -> None:
+    pass
 
 
-def certificate(session, config: Path, *extra: str) -> int:
-    return run(
-        session,
-        config,
-        "certificate",
-        "--domain",
-        DOMAIN,
-        "--hosted-zone",
-        ZONE,
-        "--interval",
-        "0",
-        *extra,
-    )
+def run(session, config: Path, *args: str, sleep: Callable[[float], None] = no_wait) -> int:
+    return main([*args, "--config", str(config)], session=session, sleep=sleep)
+
+
+def certificate(session, config: Path, *extra: str, zone: str = ZONE, **kwargs) -> int:
+    command = ["certificate", "--domain", DOMAIN, "--hosted-zone", zone, "--interval", "0"]
+    return run(session, config, *command, *extra, **kwargs)
+
+
+def alias(session, config: Path) -> int:
+    return run(session, config, "alias", "--domain", DOMAIN, "--hosted-zone", ZONE)
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    return lines[0]
 
 
 def records(session, zone_id: str, kind: str) -> list[dict]:
@@ -74,9 +85,15 @@ def records(session, zone_id: str, kind: str) -> list[dict]:
     return [r for r in answer["ResourceRecordSets"] if r["Type"] == kind]
 
 
-def test_certificate_is_requested_validated_by_dns_and_recorded(aws, zone_id, config, capsys):
-    assert certificate(aws, config) == 0
+def test_certificate_is_requested_validated_by_dns_and_recorded(
+    aws, zone_id, config, capsys, monkeypatch
+):
+    validate_after(monkeypatch, 0.3)  # a real, short wait: moto flips to ISSUED by the clock
+    assert certificate(aws, config, "--interval", "0.05", sleep=time.sleep) == 0
     out = capsys.readouterr().out
+    steps = ["requested certificate", "validation record", "waiting for ACM", "is ISSUED", "wrote"]
+    positions = [out.find(step) for step in steps]
+    assert -1 not in positions and positions == sorted(positions), out
     arns = [
         c["CertificateArn"] for c in aws.client("acm").list_certificates()["CertificateSummaryList"]
     ]
@@ -109,15 +126,26 @@ def test_the_rest_of_the_config_is_kept_as_it_was(aws, zone_id, config):
     assert list(after) == list(before)  # key order too
 
 
+def test_config_keeps_its_layout_and_permissions(aws, zone_id, config):
+    config.chmod(0o644)
+    before = config.read_text()
+    certificate(aws, config)
+    arn = aws.client("acm").list_certificates()["CertificateSummaryList"][0]["CertificateArn"]
+    placeholder = json.loads(before)["stages"]["prod"]["api_gateway_custom_domain"]
+    # Only the ARN changed, byte for byte: same indentation, key order, non-ASCII as is.
+    assert config.read_text() == before.replace(placeholder["certificate_arn"], arn)
+    assert stat.S_IMODE(config.stat().st_mode) == 0o644
+    assert [p.name for p in config.parent.iterdir()] == [config.name]  # no temporary left
+
+
 def test_waiting_prints_progress_and_times_out_with_what_to_check(
     aws, zone_id, config, capsys, monkeypatch
 ):
     validate_after(monkeypatch, 3600)
     assert certificate(aws, config, "--timeout", "0") == 1
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1
-    assert err[0].startswith(f"error: ACM has not validated {DOMAIN}")
-    assert "CNAME" in err[0] and "name servers" in err[0]
+    err = one_error_line(capsys)
+    assert err.startswith(f"error: ACM has not validated {DOMAIN}")
+    assert "CNAME" in err and "name servers" in err
 
 
 def test_progress_is_printed_while_waiting(aws, zone_id, config, capsys, monkeypatch):
@@ -135,20 +163,37 @@ def test_progress_is_printed_while_waiting(aws, zone_id, config, capsys, monkeyp
 
 def test_no_such_hosted_zone(aws, config, capsys):
     assert certificate(aws, config) == 1
-    assert "There is no public Route53 hosted zone named example.com" in capsys.readouterr().err
+    assert "There is no public Route53 hosted zone named example.com" in one_error_line(capsys)
+    assert aws.client("acm").list_certificates()["CertificateSummaryList"] == []
+
+
+def test_no_such_hosted_zone_id(aws, config, capsys):
+    assert certificate(aws, config, zone="Z0000000000000000000") == 1
+    assert "There is no Route53 hosted zone Z0000000000000000000" in one_error_line(capsys)
+
+
+def test_a_private_zone_of_that_name_is_not_used(aws, config, capsys):
+    vpc = aws.client("ec2").create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    aws.client("route53").create_hosted_zone(
+        Name=ZONE + ".",
+        CallerReference="private",
+        HostedZoneConfig={"PrivateZone": True},
+        VPC={"VPCRegion": REGION, "VPCId": vpc},
+    )
+    assert certificate(aws, config) == 1
+    assert "no public Route53 hosted zone named example.com" in one_error_line(capsys)
 
 
 def test_domain_outside_the_zone(aws, zone_id, config, capsys):
     code = run(aws, config, "certificate", "--domain", "weather.other.org", "--hosted-zone", ZONE)
     assert code == 1
-    assert "weather.other.org is not inside the hosted zone example.com" in capsys.readouterr().err
+    assert "weather.other.org is not inside the hosted zone example.com" in one_error_line(capsys)
 
 
-def test_zone_can_be_given_by_id(aws, zone_id, config):
-    code = run(
-        aws, config, "certificate", "--domain", DOMAIN, "--hosted-zone", zone_id, "--interval", "0"
-    )
-    assert code == 0
+@pytest.mark.parametrize("form", ["{id}", "/hostedzone/{id}"])
+def test_zone_can_be_given_by_id(aws, zone_id, config, form):
+    assert certificate(aws, config, zone=form.format(id=zone_id)) == 0
+    assert len(records(aws, zone_id, "CNAME")) == 1
 
 
 def acm_certificates(arn_region: str = REGION) -> dict:
@@ -172,9 +217,20 @@ def test_certificate_failing_validation_says_to_start_again(
         sleep=acm_gives_up,
     )
     assert code == 1
-    err = capsys.readouterr().err.strip()
+    err = one_error_line(capsys)
     assert err.startswith(f"error: The certificate for {DOMAIN} is FAILED")
     assert "run this command again" in err
+
+
+def test_interrupting_the_wait_says_to_run_again(aws, zone_id, config, capsys, monkeypatch):
+    validate_after(monkeypatch, 3600)
+
+    def ctrl_c(_seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    assert certificate(aws, config, sleep=ctrl_c) == 130
+    err = capsys.readouterr().err
+    assert err == "interrupted: run the same command again to carry on.\n"
 
 
 def test_a_failed_certificate_is_not_reused(aws, zone_id, config, capsys):
@@ -193,8 +249,28 @@ def test_certificate_in_the_wrong_region_is_refused(aws, zone_id, config, capsys
     )
     config.write_text(json.dumps(settings))
     assert certificate(aws, config) == 1
-    err = capsys.readouterr().err
+    err = one_error_line(capsys)
     assert "is in us-east-1, but a REGIONAL API in eu-west-1 needs one in eu-west-1" in err
+
+
+def edge(config: Path) -> None:
+    """The stage as Chalice's default endpoint type would have it."""
+    settings = json.loads(config.read_text())
+    del settings["stages"]["prod"]["api_gateway_endpoint_type"]
+    config.write_text(json.dumps(settings, indent=2))
+
+
+def test_edge_stage_gets_its_certificate_from_us_east_1(aws, zone_id, config, capsys):
+    edge(config)
+    assert certificate(aws, config) == 0
+    (summary,) = aws.client("acm", region_name="us-east-1").list_certificates()[
+        "CertificateSummaryList"
+    ]
+    assert summary["CertificateArn"].startswith("arn:aws:acm:us-east-1:")
+    assert aws.client("acm").list_certificates()["CertificateSummaryList"] == []
+    custom = json.loads(config.read_text())["stages"]["prod"]["api_gateway_custom_domain"]
+    assert custom["certificate_arn"] == summary["CertificateArn"]
+    assert "for a EDGE API in eu-west-1" in capsys.readouterr().out
 
 
 def test_missing_credentials_say_what_to_do(config, capsys, monkeypatch):
@@ -205,41 +281,87 @@ def test_missing_credentials_say_what_to_do(config, capsys, monkeypatch):
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     session = boto3.Session(region_name=REGION)
     assert certificate(session, config) == 1
-    err = capsys.readouterr().err
-    assert err.strip() == (
+    assert one_error_line(capsys) == (
         "error: No AWS credentials found: run `aws configure` (or set AWS_PROFILE) and try again."
     )
 
 
-def deploy_domain(session) -> dict:
+def test_missing_region_says_to_pass_one(aws, zone_id, config, capsys, monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    assert certificate(boto3.Session(), config) == 1
+    assert one_error_line(capsys) == (
+        "error: No AWS region set: pass --region or set AWS_DEFAULT_REGION."
+    )
+
+
+def deploy_domain(session, endpoint: str = "REGIONAL") -> dict:
     """What `chalice deploy` does for the custom domain (CreateDomainName)."""
+    if endpoint == "REGIONAL":
+        arn = {"regionalCertificateArn": f"arn:aws:acm:{REGION}:123456789012:certificate/abc"}
+    else:
+        arn = {"certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc"}
     return session.client("apigateway").create_domain_name(
         domainName=DOMAIN,
-        regionalCertificateArn=f"arn:aws:acm:{REGION}:123456789012:certificate/abc",
-        endpointConfiguration={"types": ["REGIONAL"]},
+        endpointConfiguration={"types": [endpoint]},
         securityPolicy="TLS_1_2",
+        **arn,
     )
+
+
+def assert_aliases_point_at(session, zone_id: str, name: str, hosted_zone_id: str) -> None:
+    for kind in ("A", "AAAA"):
+        (record,) = records(session, zone_id, kind)
+        assert record["Name"].rstrip(".") == DOMAIN
+        assert record["AliasTarget"]["DNSName"].rstrip(".") == name
+        assert record["AliasTarget"]["HostedZoneId"] == hosted_zone_id
 
 
 def test_alias_points_a_and_aaaa_at_the_api_gateway_domain(aws, zone_id, config, capsys):
     created = deploy_domain(aws)
-    code = run(aws, config, "alias", "--domain", DOMAIN, "--hosted-zone", ZONE)
-    assert code == 0
-    for kind in ("A", "AAAA"):
-        (record,) = records(aws, zone_id, kind)
-        assert record["Name"].rstrip(".") == DOMAIN
-        assert record["AliasTarget"]["DNSName"].rstrip(".") == created["regionalDomainName"]
-        assert record["AliasTarget"]["HostedZoneId"] == created["regionalHostedZoneId"]
+    assert alias(aws, config) == 0
+    assert_aliases_point_at(
+        aws, zone_id, created["regionalDomainName"], created["regionalHostedZoneId"]
+    )
     assert capsys.readouterr().out.strip().splitlines()[-1] == f"https://{DOMAIN}/"
-    assert run(aws, config, "alias", "--domain", DOMAIN, "--hosted-zone", ZONE) == 0
-    assert len(records(aws, zone_id, "A")) == 1
+
+
+def test_rerun_of_alias_changes_nothing(aws, zone_id, config, capsys):
+    deploy_domain(aws)
+    assert alias(aws, config) == 0
+    first = aws.client("route53").list_resource_record_sets(HostedZoneId=zone_id)
+    assert alias(aws, config) == 0
+    again = aws.client("route53").list_resource_record_sets(HostedZoneId=zone_id)
+    assert again["ResourceRecordSets"] == first["ResourceRecordSets"]
+    assert capsys.readouterr().err == ""
+
+
+def test_alias_for_an_edge_api_points_at_its_cloudfront_distribution(aws, zone_id, config):
+    edge(config)
+    created = deploy_domain(aws, "EDGE")
+    assert alias(aws, config) == 0
+    assert_aliases_point_at(
+        aws, zone_id, created["distributionDomainName"], created["distributionHostedZoneId"]
+    )
+
+
+def test_alias_refuses_a_domain_deployed_with_another_endpoint_type(aws, zone_id, config, capsys):
+    deploy_domain(aws, "EDGE")  # config says REGIONAL
+    assert alias(aws, config) == 1
+    err = one_error_line(capsys)
+    assert "is EDGE, but" in err and "says REGIONAL" in err
+    assert records(aws, zone_id, "A") == []
 
 
 def test_alias_before_deploy_says_to_deploy_first(aws, zone_id, config, capsys):
-    assert run(aws, config, "alias", "--domain", DOMAIN, "--hosted-zone", ZONE) == 1
-    err = capsys.readouterr().err
+    assert alias(aws, config) == 1
+    err = one_error_line(capsys)
     assert "has no custom domain weather.example.com yet" in err
     assert "chalice deploy --stage prod" in err
+
+
+PARAMETER_ARN = "arn:aws:ssm:*:*:parameter/thingspeak-glance/read-api-key"
 
 
 def test_checked_in_prod_policy_is_least_privilege():
@@ -251,10 +373,19 @@ def test_checked_in_prod_policy_is_least_privilege():
         for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     ]
     assert all("*" not in action for action in actions)
+    assert all(s["Effect"] == "Allow" and s["Resource"] != "*" for s in statements)
+    assert "NotAction" not in json.dumps(policy) and "NotResource" not in json.dumps(policy)
+    (logs,) = [s for s in statements if s["Action"][0].startswith("logs:")]
+    assert logs["Resource"] == "arn:aws:logs:*:*:log-group:/aws/lambda/thingspeak-glance-prod*"
     (ssm,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
-    assert ssm["Resource"] == "arn:aws:ssm:*:*:parameter/thingspeak-glance/read-api-key"
+    assert ssm["Resource"] == PARAMETER_ARN
     (kms,) = [s for s in statements if s["Action"] == "kms:Decrypt"]
-    assert kms["Condition"]["StringLike"]["kms:ViaService"] == "ssm.*.amazonaws.com"
+    assert kms["Condition"] == {
+        "StringLike": {
+            "kms:ViaService": "ssm.*.amazonaws.com",
+            "kms:EncryptionContext:PARAMETER_ARN": PARAMETER_ARN,
+        }
+    }
 
 
 def test_prod_stage_uses_the_checked_in_policy_a_regional_endpoint_and_tls_1_2():

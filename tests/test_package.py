@@ -136,6 +136,7 @@ def test_function_runs_the_app_on_a_current_runtime_with_the_checked_in_policy(p
     assert function["Runtime"] in ("python3.12", "python3.13", "python3.14")
     assert function["Environment"]["Variables"]["THINGSPEAK_READ_API_KEY_PARAM"]
     role = resources["ApiHandlerRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role  # nothing broad attached beside the checked-in one
     (policy,) = role["Policies"]
     checked_in = json.loads((ROOT / ".chalice" / "policy-prod.json").read_text())
     assert policy["PolicyDocument"] == checked_in
@@ -146,9 +147,10 @@ def test_sam_template_passes_cfn_lint(package):
     result = subprocess.run(
         [str(cfn_lint), str(package / "sam.json")], capture_output=True, text=True, timeout=300
     )
-    # 0: clean; 4: warnings only; anything with errors (2) or both (6) fails.
-    print(result.stdout)
-    assert result.returncode in (0, 4), result.stdout + result.stderr
+    # The exit code is a bit mask: 1 crash, 2 errors, 4 warnings, 8 informational.
+    # Errors or a crash fail; warnings and notes are allowed but shown.
+    print(result.stdout or "cfn-lint: no findings")
+    assert result.returncode & 0b11 == 0, result.stdout + result.stderr
 
 
 LAMBDA_RUNNER = """

@@ -46,7 +46,7 @@ def test_every_route_carries_the_security_headers(path, headers, status, thingsp
     assert_secure(response)
 
 
-@pytest.mark.parametrize("path", ["/", "/api/latest"])
+@pytest.mark.parametrize("path", ["/", "/api/latest", "/icon.svg", "/manifest.webmanifest"])
 def test_not_modified_answers_carry_them_too(path, thingspeak, make_client):
     thingspeak.get(feed_url(9), json=load_fixture("channel_9.json"))
     client = make_client()
@@ -68,6 +68,14 @@ def test_error_answers_carry_them_too(path, failure, status, thingspeak, make_cl
     assert_secure(response)
 
 
+@pytest.mark.parametrize("path", ["/", "/api/latest"])
+def test_channel_not_found_answers_carry_them_too(path, thingspeak, make_client):
+    thingspeak.get(feed_url(9), status=404, json={"status": "404"})
+    response = make_client().http.get(path)
+    assert response.status_code == 404
+    assert_secure(response)
+
+
 @pytest.mark.parametrize(
     ("path", "status"),
     [
@@ -75,7 +83,10 @@ def test_error_answers_carry_them_too(path, failure, status, thingspeak, make_cl
         ("/?channel_id=2&api_key=XYZ", 400),
         ("/api/latest?channel=1&results=8000", 400),
         ("/api/latest?api_key=ABCDEFGH12345678", 400),
+        ("/api/latest?api_key=XYZ&channel_id=2", 400),
+        ("/?utm_source=x&channel=2", 400),
         ("/channels", 404),
+        ("/..%2f", 404),
         ("/..%2f..%2fchannels%2f1%2ffeeds.json", 404),
         ("/%2e%2e", 404),
     ],
@@ -94,7 +105,31 @@ def test_nothing_in_the_request_chooses_what_is_read_from_thingspeak(
         assert "XYZ" not in body and "ABCDEFGH12345678" not in body  # names only, no values
 
 
-def test_link_decorations_are_ignored_not_refused(thingspeak, make_client):
-    thingspeak.get(feed_url(9), json=load_fixture("channel_9.json"))
-    response = make_client().http.get("/?utm_source=chat&fbclid=abc123")
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/channels/1/feeds.json",
+        "/channels/1/feeds.json?api_key=XYZ",
+        "/api/latest/channels/2",
+        "/..%2f/channels/1",
+    ],
+)
+def test_thingspeak_paths_are_not_passed_through(path, thingspeak, make_client):
+    # No route has more than one segment: API Gateway answers these itself (403 "Missing
+    # Authentication Token", which Chalice reproduces) and the function never runs.
+    stub = thingspeak.get(feed_url(9), json=load_fixture("channel_9.json"))
+    response = make_client().http.get(path)
+    assert response.status_code in (403, 404)
+    assert stub.call_count == 0
+    assert "feeds" not in response.body.decode()
+
+
+@pytest.mark.parametrize(
+    "path", ["/?utm_source=chat&fbclid=abc123", "/api/latest?utm_channel=1&gclid=2&mc_eid=3"]
+)
+def test_link_decorations_are_ignored_and_never_passed_on(path, thingspeak, make_client):
+    stub = thingspeak.get(feed_url(9), json=load_fixture("channel_9.json"))
+    response = make_client().http.get(path)
     assert response.status_code == 200
+    assert stub.call_count == 1  # the configured channel, with the app's own parameters
+    assert [call.request.url for call in thingspeak.calls] == [feed_url(9) + "?results=8000"]
