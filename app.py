@@ -1,29 +1,57 @@
 """ThingSpeak Glance: the routes. Everything else lives in chalicelib/."""
 
-from chalice import Chalice, Response
+from chalice.app import Chalice, Request, Response
 
 from chalicelib.logs import access_log
-from chalicelib.views import Glance
-from chalicelib.web import add_security_headers
+from chalicelib.site import Site
+from chalicelib.web import add_security_headers, head_like_get
 
 app = Chalice(app_name="thingspeak-glance")
-glance = Glance.from_env()  # invalid settings stop the start-up with a one-line reason
-app.register_middleware(add_security_headers(glance.renderer.assets.csp), "http")
+site = Site.from_env()  # invalid configuration stops the start-up with a one-line reason
+app.register_middleware(add_security_headers(site.renderer.assets.csp), "http")
 app.register_middleware(access_log, "http")
+app.register_middleware(head_like_get, "http")
+# Uptime monitors and link previews ask with HEAD: the same answer without the body.
+READ = ["GET", "HEAD"]
 
 
-@app.route("/")
-def page() -> Response:
-    request = app.current_request
-    return glance.page(request.headers, request.query_params)
+@app.route("/", methods=READ)
+def home() -> Response:
+    request = _request()
+    return site.home(request.headers, request.query_params)
 
 
-@app.route("/api/latest")
+@app.route("/d/{name}", methods=READ)
+def dashboard(name: str) -> Response:
+    request = _request()
+    return site.dashboard_page(name, request.headers, request.query_params)
+
+
+@app.route("/api/latest", methods=READ)
 def api_latest() -> Response:
-    request = app.current_request
-    return glance.api_latest(request.headers, request.query_params)
+    request = _request()
+    return site.first.api_latest(request.headers, request.query_params)
 
 
-@app.route("/{name}")
+@app.route("/api/d/{name}", methods=READ)
+def api_dashboard(name: str) -> Response:
+    request = _request()
+    return site.dashboard_api(name, request.headers, request.query_params)
+
+
+@app.route("/api/dashboards", methods=READ)
+def api_dashboards() -> Response:
+    request = _request()
+    return site.dashboards_api(request.headers, request.query_params)
+
+
+@app.route("/{name}", methods=READ)
 def static_file(name: str) -> Response:
-    return glance.static_file(name, app.current_request.headers)
+    return site.static_file(name, _request().headers)
+
+
+def _request() -> Request:
+    request = app.current_request
+    assert request is not None  # Chalice sets it before calling any view
+    return request
+

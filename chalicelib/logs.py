@@ -16,8 +16,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-from chalice import Response
-from chalice.app import Request
+from chalice.app import Request, Response
 
 _facts: ContextVar[dict[str, Any] | None] = ContextVar("request_facts", default=None)
 

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from chalicelib.config import Dashboard, FieldDisplay
 from chalicelib.errors import ThingSpeakError
 from chalicelib.feed import Feed
-from chalicelib.settings import FieldDisplay, Settings
 from chalicelib.trend import build_trend
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -63,7 +63,8 @@ class FieldReading:
 @dataclass(frozen=True)
 class Reading:
     channel_id: int
-    channel_name: str
+    channel_name: str  # as ThingSpeak names it
+    title: str  # what the page shows: the dashboard's title, or the channel's name
     entry_id: int | None
     created_at: datetime | None
     stale: bool
@@ -94,6 +95,7 @@ class Reading:
         age = self.age(now)
         return {
             "channel": {"id": self.channel_id, "name": self.channel_name},
+            "title": self.title,
             "entry_id": self.entry_id,
             "created_at": self.created_at_iso,
             "age_seconds": int(age.total_seconds()) if age is not None else None,
@@ -107,43 +109,51 @@ class Reading:
         }
 
 
-def is_stale(feed: Feed, settings: Settings, now: datetime) -> bool:
+def is_stale(feed: Feed, dashboard: Dashboard, now: datetime) -> bool:
     latest = feed.latest
     return latest is not None and now - latest.created_at > timedelta(
-        minutes=settings.stale_after_minutes
+        minutes=dashboard.stale_after_minutes
     )
 
 
 def build_reading(
     feed: Feed,
-    settings: Settings,
+    dashboard: Dashboard,
     now: datetime,
     upstream_error: ThingSpeakError | None = None,
 ) -> Reading:
     latest = feed.latest
-    numbers = settings.field_order or tuple(f.number for f in feed.channel.fields)
     fields = tuple(
-        _field_reading(feed, number, latest.value(number) if latest else None, settings)
-        for number in numbers
+        field_reading(feed, number, dashboard) for number in shown_fields(feed, dashboard)
     )
     return Reading(
         channel_id=feed.channel.id,
         channel_name=feed.channel.name,
+        title=dashboard.title or feed.channel.name,
         entry_id=latest.entry_id if latest else None,
         created_at=latest.created_at if latest else None,
-        stale=is_stale(feed, settings, now) or (upstream_error is not None and latest is not None),
+        stale=is_stale(feed, dashboard, now) or (upstream_error is not None and latest is not None),
         fields=fields,
         upstream_error=upstream_error,
     )
 
 
-def _field_reading(feed: Feed, number: int, raw: str | None, settings: Settings) -> FieldReading:
-    display = settings.display_for(number)
+def shown_fields(feed: Feed, dashboard: Dashboard) -> tuple[int, ...]:
+    """The dashboard's fields in order; without a list, every field the channel names."""
+    return dashboard.field_order or tuple(f.number for f in feed.channel.fields)
+
+
+def field_reading(
+    feed: Feed, number: int, dashboard: Dashboard, with_trend: bool = True
+) -> FieldReading:
+    display = dashboard.display_for(number)
     field = feed.channel.field(number)
     name = field.name if field else f"Field {number}"
+    latest = feed.latest
+    raw = latest.value(number) if latest else None
     shown, numeric = format_value(raw, display)
     unit = display.unit or (display.conversion.unit if display.conversion else None)
-    trend = build_trend(feed, number, display)
+    trend = build_trend(feed, number, display) if with_trend else None
     sparkline = None
     if trend is not None:
         low, high = format_value(trend.low, display)[0], format_value(trend.high, display)[0]
@@ -190,3 +200,65 @@ def format_value(raw: str | None, display: FieldDisplay) -> tuple[str | None, bo
 
 def _shorten(text: str) -> str:
     return text if len(text) <= MAX_TEXT_CHARS else text[: MAX_TEXT_CHARS - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Card:
+    """One dashboard on the overview: its headline, or its own problem."""
+
+    name: str
+    title: str
+    url: str
+    channel: int
+    headline: FieldReading | None
+    created_at: datetime | None
+    stale: bool
+    error: ThingSpeakError | None  # no reading at all, or the reason it is stale
+
+    @property
+    def created_at_iso(self) -> str | None:
+        return self.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if self.created_at else None
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        age = None if self.created_at is None else max(now - self.created_at, timedelta(0))
+        head = self.headline
+        return {
+            "name": self.name,
+            "title": self.title,
+            "url": self.url,
+            "channel": self.channel,
+            "headline": (
+                {"label": head.label, "display": head.display, "unit": head.unit} if head else None
+            ),
+            "created_at": self.created_at_iso,
+            "age_seconds": int(age.total_seconds()) if age is not None else None,
+            "stale": self.stale,
+            "error": (
+                {"code": self.error.code, "title": self.error.title, "message": self.error.message}
+                if self.error
+                else None
+            ),
+        }
+
+
+def build_card(
+    dashboard: Dashboard, feed: Feed | None, now: datetime, error: ThingSpeakError | None
+) -> Card:
+    """The card needs only the newest entry: no trend is computed for it."""
+    latest = feed.latest if feed else None
+    headline = None
+    if feed is not None and latest is not None:
+        numbers = shown_fields(feed, dashboard)
+        headline = field_reading(feed, numbers[0], dashboard, with_trend=False) if numbers else None
+    title = dashboard.title or (feed.channel.name if feed else f"Channel {dashboard.channel}")
+    return Card(
+        name=dashboard.name,
+        title=title,
+        url=f"/d/{dashboard.name}",
+        channel=dashboard.channel,
+        headline=headline,
+        created_at=latest.created_at if latest else None,
+        stale=feed is not None
+        and (is_stale(feed, dashboard, now) or (error is not None and latest is not None)),
+        error=error,
+    )

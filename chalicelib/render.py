@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from chalicelib.reading import Reading
+from chalicelib.reading import Card, Reading
 
 # The project root locally; the package root in Lambda, where `chalice package` copies
 # vendor/templates (a link to templates/) next to app.py.
@@ -44,6 +45,7 @@ class ErrorView:
     code: str
     title: str
     message: str
+    fix: str | None = None  # where in this site's configuration to change what
 
 
 def _sha256(text: str) -> str:
@@ -82,6 +84,15 @@ def humanize_age(age: timedelta) -> str:
     return f"{seconds // 86400} days ago"
 
 
+def when(created_at: datetime | None, now: datetime) -> When | None:
+    if created_at is None:
+        return None
+    return When(
+        text=f"{created_at.day} {created_at:%b %Y, %H:%M} UTC",
+        ago=humanize_age(max(now - created_at, timedelta(0))),
+    )
+
+
 class Renderer:
     def __init__(self, directory: Path = TEMPLATES_DIR, refresh_seconds: float = 60) -> None:
         self._env = Environment(
@@ -95,17 +106,23 @@ class Renderer:
         self._refresh_seconds = int(refresh_seconds)
         self._page = self._env.get_template("page.html")
         self._error = self._env.get_template("error.html")
+        self._overview = self._env.get_template("overview.html")
 
-    def page(self, reading: Reading, now: datetime) -> str:
-        when = None
-        age = reading.age(now)
-        if reading.created_at is not None and age is not None:
-            when = When(
-                text=f"{reading.created_at.day} {reading.created_at:%b %Y, %H:%M} UTC",
-                ago=humanize_age(age),
-            )
+    def page(self, reading: Reading, now: datetime, api_path: str, overview_link: bool) -> str:
         return self._page.render(
-            reading=reading, when=when, assets=self.assets, refresh_seconds=self._refresh_seconds
+            reading=reading,
+            when=when(reading.created_at, now),
+            assets=self.assets,
+            refresh_seconds=self._refresh_seconds,
+            api_path=api_path,
+            overview_link=overview_link,
+        )
+
+    def overview(self, cards: Sequence[Card], now: datetime) -> str:
+        return self._overview.render(
+            items=[(card, when(card.created_at, now)) for card in cards],
+            assets=self.assets,
+            refresh_seconds=self._refresh_seconds,
         )
 
     def error(self, error: ErrorView) -> str:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal, Protocol
+from typing import Literal
 
 from chalicelib.errors import RateLimited, ThingSpeakError
 from chalicelib.feed import Feed
@@ -35,8 +35,8 @@ MAX_BACKOFF_SECONDS = 300.0
 CacheStatus = Literal["hit", "miss", "stale"]
 
 
-class FeedSource(Protocol):
-    def feed(self, channel_id: int, results: int) -> Feed: ...
+# Fetches the channel's newest `results` entries.
+Fetch = Callable[[int], Feed]
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,11 @@ class _Failure:
 class LatestFeed:
     def __init__(
         self,
-        source: FeedSource,
-        channel_id: int,
+        fetch: Fetch,
         ttl_seconds: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._source = source
-        self._channel_id = channel_id
+        self._fetch = fetch
         self._ttl = ttl_seconds
         self._clock = clock
         self._lock = threading.Lock()
@@ -72,33 +70,40 @@ class LatestFeed:
         self._version = 0
         self._fetched_at = 0.0
         self._history_at = float("-inf")
+        self._has_history = False  # whether we hold the whole day, not only a tail
         self._failure: _Failure | None = None
 
-    def get(self) -> Snapshot:
+    def get(self, history: bool = True) -> Snapshot:
         """The cached feed while fresh; otherwise one upstream attempt per window.
 
+        With history=False (the overview's cards need only the newest entry) a cold cache
+        fetches just the tail; the next view that needs the day fetches it then.
         Raises ThingSpeakError only when there is no earlier good feed to fall back on.
         """
         with self._lock:
             now = self._clock()
-            if self._feed is not None and now - self._fetched_at < self._ttl:
+            complete = self._has_history or not history
+            if self._feed is not None and complete and now - self._fetched_at < self._ttl:
                 return Snapshot(self._feed, "hit", self._version)
             if self._failure is not None and now < self._failure.retry_at:
                 return self._fallback(self._failure.error)
-            whole_day = self._feed is None or now - self._history_at >= HISTORY_REFRESH_SECONDS
+            whole_day = history and (
+                not self._has_history or now - self._history_at >= HISTORY_REFRESH_SECONDS
+            )
             try:
-                fetched = self._source.feed(
-                    self._channel_id, HISTORY_RESULTS if whole_day else TAIL_RESULTS
-                )
+                fetched = self._fetch(HISTORY_RESULTS if whole_day else TAIL_RESULTS)
             except ThingSpeakError as exc:
                 self._failure = _Failure(exc, now + self._backoff(exc))
                 return self._fallback(exc)
-            if whole_day or self._feed is None:
-                merged, self._history_at = _last_day(fetched), now
+            if whole_day:
+                merged, self._history_at, self._has_history = _last_day(fetched), now, True
+            elif self._feed is None:
+                merged = _last_day(fetched)
             else:
-                merged = _join(self._feed, fetched)
-                if merged is None:  # a gap we cannot fill from the tail
-                    merged, self._history_at = _last_day(fetched), float("-inf")
+                joined = _join(self._feed, fetched)
+                if joined is None:  # a gap we cannot fill from the tail
+                    joined, self._has_history = _last_day(fetched), False
+                merged = joined
             if merged != self._feed:
                 self._version += 1
             self._feed, self._fetched_at, self._failure = merged, now, None

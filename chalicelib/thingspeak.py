@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -42,23 +42,32 @@ ReadKey = Callable[[], str | None]
 
 
 class ThingSpeakClient:
+    """One Session for every channel: connections to ThingSpeak are reused across them."""
+
     def __init__(
         self,
         base_url: str,
-        read_api_key: ReadKey = lambda: None,
         session: requests.Session | None = None,
         deadline_seconds: float = DEADLINE_SECONDS,
     ) -> None:
         self._base_url = base_url.rstrip("/")
-        self._read_api_key = read_api_key
         self._session = session or requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
         self._deadline_seconds = deadline_seconds
 
-    def feed(self, channel_id: int, results: int) -> Feed:
-        """GET /channels/{id}/feeds.json with `results` always explicit."""
-        params = {"results": str(results)}
-        api_key = self._read_api_key()
+    def feed(
+        self,
+        channel_id: int,
+        results: int,
+        read_key: ReadKey = lambda: None,
+        extra: Mapping[str, str] | None = None,
+    ) -> Feed:
+        """GET /channels/{id}/feeds.json with `results` always explicit.
+
+        The key is asked for only now, so an SSM failure surfaces as this read's error.
+        """
+        params = {"results": str(results), **(extra or {})}
+        api_key = read_key()
         if api_key:
             params["api_key"] = api_key
         url = f"{self._base_url}/channels/{channel_id}/feeds.json"
@@ -127,13 +136,14 @@ def _wait_at_most(response: requests.Response, seconds: float) -> None:
 def _interpret(
     channel_id: int, status: int, headers: requests.structures.CaseInsensitiveDict[str], body: bytes
 ) -> Feed:
-    if body.strip() == b"-1" or status in (401, 403):
-        raise ReadKeyRequired(
-            f"Channel {channel_id} is private, or the read API key is wrong. "
-            "ThingSpeak answered -1 (no access)."
-        )
+    # The status beats the body: a 404 is "no such channel" even when the body is -1.
     if status == 404:
         raise ChannelNotFound(f"ThingSpeak has no channel {channel_id}.")
+    if body.strip() == b"-1" or status in (401, 403):
+        raise ReadKeyRequired(
+            f"Channel {channel_id} is private and the read API key is missing or wrong, or "
+            "there is no channel with this id. ThingSpeak answered -1 (no access)."
+        )
     if status == 429:
         retry_after = _retry_after(headers.get("Retry-After"))
         raise RateLimited("ThingSpeak answered 429 Too Many Requests.", retry_after)

@@ -16,8 +16,8 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chalicelib.config import FieldDisplay
 from chalicelib.feed import Feed
-from chalicelib.settings import FieldDisplay
 
 BUCKETS = 96  # a quarter of an hour each
 WIDTH = BUCKETS - 1

@@ -6,8 +6,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from chalice import Response
-from chalice.app import Request
+from chalice.app import Request, Response
 
 from chalicelib.errors import (
     ChannelNotFound,
@@ -31,6 +30,8 @@ STATUS_BY_ERROR: dict[type[ThingSpeakError], int] = {
 }
 
 HTML = "text/html; charset=utf-8"
+# Chalice's type for response headers (a list value sends the header several times).
+Headers = dict[str, str | list[str]]
 JSON = "application/json; charset=utf-8"
 
 
@@ -62,10 +63,19 @@ def json_body(data: Any, status: int = 200, etag: str | None = None) -> Response
     return Response(body=body, status_code=status, headers=_headers(JSON, status, etag))
 
 
+def json_error(code: str, message: str, status: int, title: str | None = None) -> Response:
+    error = {"code": code, "title": title or TITLES.get(code, code), "message": message}
+    return json_body({"error": error}, status)
+
+
+# Titles of the errors that are ours, not ThingSpeak's.
+TITLES = {"bad_request": "Nothing to choose here", "not_found": "Page not found"}
+
+
 def static(body: bytes, content_type: str, etag: str) -> Response:
     # Icons and the manifest change only with a deploy. Chalice base64-encodes bytes for
     # its binary types (image/png); text must reach it as str.
-    headers = {"Content-Type": content_type, "Cache-Control": "public, max-age=86400"}
+    headers: Headers = {"Content-Type": content_type, "Cache-Control": "public, max-age=86400"}
     headers["ETag"] = etag
     payload: bytes | str = body if content_type == "image/png" else body.decode("utf-8")
     return Response(body=payload, status_code=200, headers=headers)
@@ -105,10 +115,10 @@ def not_modified_response(etag: str, cache_control: str = "no-cache") -> Respons
     )
 
 
-def _headers(content_type: str, status: int, etag: str | None) -> dict[str, str]:
+def _headers(content_type: str, status: int, etag: str | None) -> Headers:
     # Readings are revalidated on every view (they change as often as every 15 s; the
     # ETag makes that a 304); errors must not be cached by browsers or API Gateway.
-    headers = {
+    headers: Headers = {
         "Content-Type": content_type,
         "Cache-Control": "no-cache" if status < 400 else "no-store",
     }
@@ -127,3 +137,11 @@ def add_security_headers(csp: str) -> Callable[[Request, Callable[[Request], Res
         return response
 
     return middleware
+
+
+def head_like_get(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """HEAD gets GET's status and headers without the body (RFC 9110 9.3.2)."""
+    response = get_response(event)
+    if event.method == "HEAD":
+        response.body = ""
+    return response

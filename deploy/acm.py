@@ -51,9 +51,23 @@ def find_or_request(acm: Any, domain: str) -> tuple[str, bool]:
 
 
 def describe(acm: Any, arn: str) -> dict[str, Any]:
-    return call("read the certificate", lambda: acm.describe_certificate(CertificateArn=arn))[
-        "Certificate"
-    ]
+    answer = call("read the certificate", lambda: acm.describe_certificate(CertificateArn=arn))
+    certificate: dict[str, Any] = answer["Certificate"]
+    return certificate
+
+
+def _records(options: list[dict[str, Any]]) -> list[ValidationRecord]:
+    # A name and its wildcard share one record: list it once.
+    unique = {(o["ResourceRecord"]["Name"], o["ResourceRecord"]["Value"]) for o in options}
+    return [ValidationRecord(name, value) for name, value in sorted(unique)]
+
+
+def unseen(certificate: dict[str, Any]) -> list[ValidationRecord]:
+    """The validation records ACM has not found in DNS yet."""
+    options = certificate.get("DomainValidationOptions", [])
+    return _records(
+        [o for o in options if "ResourceRecord" in o and o.get("ValidationStatus") != "SUCCESS"]
+    )
 
 
 def validation_records(
@@ -67,8 +81,7 @@ def validation_records(
         options = describe(acm, arn).get("DomainValidationOptions", [])
         records = [o["ResourceRecord"] for o in options if "ResourceRecord" in o]
         if records and len(records) == len(options):
-            unique = {(r["Name"], r["Value"]) for r in records}
-            return [ValidationRecord(name, value) for name, value in sorted(unique)]
+            return _records(options)
         sleep(2)
     raise DeployError(f"ACM gave no DNS validation record for {arn}: run this again in a minute.")
 
@@ -77,13 +90,15 @@ def wait_issued(
     acm: Any,
     arn: str,
     domain: str,
-    zone_name: str,
+    where_to_look: Callable[[list[ValidationRecord]], str],
     timeout: float,
     interval: float,
     progress: Callable[[str], None],
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
+    """Polls until ISSUED. On timeout, `where_to_look` gets the records ACM has not seen yet
+    and says where the person deploying should check them."""
     started = clock()
     while True:
         certificate = describe(acm, arn)
@@ -99,9 +114,8 @@ def wait_issued(
         elapsed = clock() - started
         if elapsed >= timeout:
             raise DeployError(
-                f"ACM has not validated {domain} after {elapsed:.0f} s: check that the "
-                f"validation CNAME is in the hosted zone {zone_name} and that your registrar "
-                "uses that zone's name servers, then run this command again."
+                f"ACM has not validated {domain} after {elapsed:.0f} s: "
+                f"{where_to_look(unseen(certificate))}, then run this command again."
             )
         progress(f"waiting for ACM to validate {domain} (status {status}, {elapsed:.0f} s elapsed)")
         sleep(interval)

@@ -14,18 +14,22 @@ from deploy.errors import DeployError
 
 def load(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        loaded = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DeployError(f"{path} does not exist: run this from the project folder.") from None
     except ValueError as exc:
         raise DeployError(f"{path} is not valid JSON ({exc}): fix it and try again.") from None
+    if not isinstance(loaded, dict):
+        raise DeployError(f"{path} holds no JSON object of Chalice settings: fix it.")
+    return loaded
 
 
 def stage(config: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
     stages = config.get("stages", {})
     if name not in stages:
         raise DeployError(f"{path} has no stage {name!r}: add it or pass --stage.")
-    return stages[name]
+    found: dict[str, Any] = stages[name]
+    return found
 
 
 def endpoint_type(config: dict[str, Any], name: str) -> str:

@@ -1,14 +1,22 @@
 """Custom domain with a managed certificate, the two steps `chalice deploy` leaves to you.
 
+DNS in Route53 (this command writes the records):
+
     python -m deploy.domain certificate --domain weather.example.com --hosted-zone example.com
     chalice deploy --stage prod
     python -m deploy.domain alias --domain weather.example.com --hosted-zone example.com
 
-`certificate` requests (or reuses) an ACM certificate with DNS validation, writes the
-validation CNAME into the Route53 zone, waits for ISSUED and records the certificate and
-domain in .chalice/config.json. `alias` points A and AAAA alias records at the API Gateway
-domain that `chalice deploy` created, read from AWS. Both are safe to run again; every
-failure ends with one line saying what to do.
+DNS elsewhere, at a registrar or Cloudflare (it prints the records for you to create):
+
+    python -m deploy.domain certificate --domain weather.example.com --dns manual
+    chalice deploy --stage prod
+    python -m deploy.domain alias --domain weather.example.com --dns manual
+
+`certificate` requests (or reuses) an ACM certificate with DNS validation, writes (or
+prints) the validation CNAME, waits for ISSUED and records the certificate and domain in
+.chalice/config.json. `alias` points the domain at the API Gateway domain that `chalice
+deploy` created, read from AWS: A and AAAA alias records in Route53, or a CNAME to create.
+Both are safe to run again; every failure ends with one line saying what to do.
 """
 
 from __future__ import annotations
@@ -19,16 +27,23 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from deploy import acm, config, route53
+from deploy import acm, config, manual, route53
 from deploy.errors import DeployError, call
 
 PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
+MANUAL = "manual"
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One `error:` line like every other failure; the usage is one --help away.
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m deploy.domain",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -41,7 +56,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         command = commands.add_parser(name, help=text)
         command.add_argument("--domain", required=True, help="e.g. weather.example.com")
         command.add_argument(
-            "--hosted-zone", required=True, help="zone name or id, e.g. example.com"
+            "--hosted-zone", help="Route53 zone name or id, e.g. example.com: records written"
+        )
+        command.add_argument(
+            "--dns",
+            choices=("route53", MANUAL),
+            help="manual: DNS is elsewhere (registrar, Cloudflare); records are printed",
         )
         command.add_argument("--stage", default="prod")
         command.add_argument("--region", help="the API's region (default: your AWS config)")
@@ -49,7 +69,19 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         if name == "certificate":
             command.add_argument("--timeout", type=float, default=900, help="seconds to wait")
             command.add_argument("--interval", type=float, default=15, help="seconds between polls")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    chosen = commands.choices[args.command]
+    if args.dns == MANUAL and args.hosted_zone:
+        chosen.error(
+            "--hosted-zone and --dns manual exclude each other: pass --hosted-zone for DNS in "
+            "Route53 (records written for you), --dns manual for DNS elsewhere (records printed)"
+        )
+    if args.dns != MANUAL and not args.hosted_zone:
+        chosen.error(
+            "say where the DNS of the domain is: --hosted-zone example.com (a Route53 zone), "
+            "or --dns manual (a registrar or Cloudflare)"
+        )
+    return args
 
 
 def main(
@@ -57,7 +89,10 @@ def main(
     session: Any = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    args = parse(argv)
+    try:
+        args = parse(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed on one line
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         if session is None:
             import boto3
@@ -82,7 +117,7 @@ def say(line: str) -> None:
 @dataclass(frozen=True)
 class Target:
     domain: str
-    zone: route53.Zone
+    zone: route53.Zone | None  # None: DNS is elsewhere, and the records are printed
     endpoint: str  # REGIONAL or EDGE, from the stage's config
     region: str  # the API's
     certificate_region: str
@@ -93,6 +128,8 @@ def _target(args: argparse.Namespace, session: Any) -> Target:
     recorded certificate is in the region the endpoint type needs."""
     domain = args.domain.rstrip(".").lower()
     endpoint, region, certificate_region = _regions(args, session)
+    if args.dns == MANUAL:
+        return Target(domain, None, endpoint, region, certificate_region)
     zone = route53.find_zone(session.client("route53"), args.hosted_zone)
     route53.check_inside(zone, domain)
     return Target(domain, zone, endpoint, region, certificate_region)
@@ -121,6 +158,10 @@ def _regions(args: argparse.Namespace, session: Any) -> tuple[str, str, str]:
     return endpoint, region, certificate_region
 
 
+def _dns_flag(args: argparse.Namespace) -> str:
+    return "--dns manual" if args.dns == MANUAL else f"--hosted-zone {args.hosted_zone}"
+
+
 def certificate(args: argparse.Namespace, session: Any, sleep: Callable[[float], None]) -> None:
     target = _target(args, session)
     domain, zone = target.domain, target.zone
@@ -128,15 +169,25 @@ def certificate(args: argparse.Namespace, session: Any, sleep: Callable[[float],
     arn, requested = acm.find_or_request(client, domain)
     say(f"{'requested' if requested else 'reusing'} certificate {arn}")
     records = acm.validation_records(client, arn, sleep=sleep)
-    route53.upsert(
-        session.client("route53"),
-        zone,
-        [route53.cname(r.name, r.value) for r in records],
-        f"ACM validation for {domain}",
-    )
-    for record in records:
-        say(f"validation record {record.name} CNAME {record.value} is in zone {zone.name}")
-    acm.wait_issued(client, arn, domain, zone.name, args.timeout, args.interval, say, sleep)
+    where_to_look: Callable[[list[acm.ValidationRecord]], str]
+    if zone is None:
+        unseen = acm.unseen(acm.describe(client, arn))
+        # A reused certificate may be validated already: then its record exists, keep it.
+        lines = manual.validation_record(domain, unseen) if unseen else manual.already_seen(records)
+        for line in lines:
+            say(line)
+        where_to_look = manual.where_to_look
+    else:
+        route53.upsert(
+            session.client("route53"),
+            zone,
+            [route53.cname(r.name, r.value) for r in records],
+            f"ACM validation for {domain}",
+        )
+        for record in records:
+            say(f"validation record {record.name} CNAME {record.value} is in zone {zone.name}")
+        where_to_look = _in_zone(zone)
+    acm.wait_issued(client, arn, domain, where_to_look, args.timeout, args.interval, say, sleep)
     say(
         f"certificate for {domain} is ISSUED "
         f"({target.certificate_region}, for a {target.endpoint} API in {target.region})"
@@ -147,9 +198,20 @@ def certificate(args: argparse.Namespace, session: Any, sleep: Callable[[float],
     # chalice deploy takes its region only from the environment or the AWS config.
     say(
         f"next: AWS_DEFAULT_REGION={target.region} chalice deploy --stage {args.stage}, then "
-        f"python -m deploy.domain alias --domain {domain} --hosted-zone {args.hosted_zone} "
+        f"python -m deploy.domain alias --domain {domain} {_dns_flag(args)} "
         f"--region {target.region}"
     )
+
+
+def _in_zone(zone: route53.Zone) -> Callable[[list[acm.ValidationRecord]], str]:
+    def where_to_look(_unseen: list[acm.ValidationRecord]) -> str:
+        # The record is in the zone (just written), so the zone's delegation is the suspect.
+        return (
+            f"check that the validation CNAME is in the hosted zone {zone.name} and that your "
+            "registrar uses that zone's name servers"
+        )
+
+    return where_to_look
 
 
 def alias(args: argparse.Namespace, session: Any, sleep: Callable[[float], None]) -> None:
@@ -172,13 +234,17 @@ def alias(args: argparse.Namespace, session: Any, sleep: Callable[[float], None]
             f"{args.stage}) says {endpoint}: run `chalice deploy --stage {args.stage}` again "
             "so both agree."
         )
-    route53.upsert(
-        session.client("route53"),
-        zone,
-        route53.aliases(domain, points_at, points_zone),
-        f"ThingSpeak Glance: {domain}",
-    )
-    say(f"{domain} A and AAAA alias records point at {points_at} (zone {points_zone})")
+    if zone is None:
+        for line in manual.final_record(domain, points_at):
+            say(line)
+    else:
+        route53.upsert(
+            session.client("route53"),
+            zone,
+            route53.aliases(domain, points_at, points_zone),
+            f"ThingSpeak Glance: {domain}",
+        )
+        say(f"{domain} A and AAAA alias records point at {points_at} (zone {points_zone})")
     status = found.get("domainNameStatus", "AVAILABLE")
     if status != "AVAILABLE":
         say(f"API Gateway says the domain is {status}: it answers once AVAILABLE (minutes)")
@@ -187,7 +253,8 @@ def alias(args: argparse.Namespace, session: Any, sleep: Callable[[float], None]
 
 def _deployed_domain(gateway: Any, domain: str) -> dict[str, Any] | None:
     try:
-        return gateway.get_domain_name(domainName=domain)
+        found: dict[str, Any] = gateway.get_domain_name(domainName=domain)
+        return found
     except gateway.exceptions.NotFoundException:
         return None
 

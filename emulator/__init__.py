@@ -5,15 +5,21 @@ and the tests. Never deployed (Chalice packages only app.py, chalicelib/ and ven
         emu.url                             # "http://127.0.0.1:PORT"
         emu.add_entry(12397, {4: "71.5"})   # -> its entry_id, now the newest entry
         emu.set_fault(12397, "error_503")   # any channel answers like a fault; None heals
-        emu.requests                        # every feeds read, for counting upstream calls
+        emu.go_quiet(1017)                  # no new computed entries (posted ones still come)
+        emu.resume(1017)                    # entries again; the quiet spell stays a gap
+        emu.requests                        # every read, with its query, to count upstream calls
 
 `python -m emulator [--host 127.0.0.1] [--port 8001] [--verbose]` serves until Ctrl-C.
+The same controls for a running emulator (`make serve`), from loopback clients only:
+`curl -X POST http://127.0.0.1:8001/_emulator/channels/1017/quiet` (or `/resume`): 204, or
+404 for an unknown channel. The write API posts a value, e.g. a threshold crossing:
+`/update?api_key=DEMOWRITEKEY0000&field4=99` (GET or POST) appends to the demo channel.
 
 Channels (ids fixed; `SCENARIO_CHANNELS[Scenario.X]` or `SCENARIO_CHANNELS["x"]`):
 
 | id    | Scenario     | what |
 |-------|--------------|------|
-| 12397 | (demo)       | MathWorks' Natick weather station: an entry every 20 s, a day back |
+| 12397 | (demo)       | MathWorks' Natick weather station: 8 fields, every 20 s, 32 days back |
 | 1001  | PRIVATE      | HTTP 400 `-1` unless `api_key=PRIVATEREADKEY01` |
 | 1002  | EMPTY        | fields named, `last_entry_id` null, no entries |
 | 1003  | NULLS        | newest entry: "21.4", null, "open" (text), "nan" |
@@ -27,15 +33,32 @@ Channels (ids fixed; `SCENARIO_CHANNELS[Scenario.X]` or `SCENARIO_CHANNELS["x"]`
 | 1011  | STALE        | healthy, newest entry 3 hours old |
 | 1012  | XSS          | `<script>` channel name, `<img onerror>` field name, `<b>` value |
 | 1013  | TRICKLE      | 200 at once, then the body one byte every 0.5 s |
-| 1014  | CELSIUS      | ESP8266 station in °C, moving like the demo |
+| 1014  | CELSIUS      | ESP8266 station in °C, moving like the demo, 32 days back |
+| 1015  | FAST         | "Fast station": power meter, 2 fields, an entry every 1 s, 2 days back |
+| 1016  | BUSY         | "Busy station": air quality, 8 numeric fields, every 15 s, 32 days back |
+| 1017  | GREENHOUSE   | "Greenhouse": Temperature °C, Humidity %, Soil moisture; every 60 s |
 | other | NOT_FOUND    | 404 |
+
+Moving channels go back from midnight UTC (1017: 32 days too), so every past day is whole.
 
 Faults `set_fault` puts on any channel (`FAULTS`): private, slow, error_500, error_502,
 error_503, rate_limited, malformed, html, trickle, not_found, plus `stall` (headers and
 half the body, then silence), `reset` (the connection closed unanswered) and
 `healthy` (a private or fault channel answers normally). A channel made private this way
-takes PRIVATE_READ_KEY. Write API: `/update?api_key=DEMOWRITEKEY0000&field4=..` (GET or
-POST) appends to the demo channel.
+takes PRIVATE_READ_KEY.
+
+Reads: `/channels/<id>/feeds.json`, `/channels/<id>/fields/<n>.json` (rows show field n
+only) and `/channels/<id>/feeds/last.json`, with ThingSpeak's history parameters as its
+open-source code treats them (details and sources in query.py, history.py, buckets.py):
+- `results` (1..8000), `days`, `minutes`, `start`/`end` (`YYYY-MM-DD HH:NN:SS`, UTC, both
+  ends included). Without `results`, `days`, `start` or `end` only the last day is read,
+  and `minutes` alone does not lift the default limit of 100 entries.
+- The newest entries of the range are selected first (at most 8000, or `results`), and
+  then bucketed by `timescale`, `sum`, `average` or `median` (10, 15, 20, 30, 60, 240, 720,
+  1440 or daily; that precedence). Buckets are floored to multiples of their length since
+  the epoch; empty ones in between are all null; aggregated rows carry no entry_id.
+- 1440/daily reads whole UTC days instead (no 8000 limit): see history.py.
+- `round=N` prints numbers with N decimals. Other parameters are ignored.
 """
 
 from __future__ import annotations
@@ -79,11 +102,13 @@ class Emulator:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}"
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """A copy: every feeds read so far (`at` is time.monotonic()), oldest first."""
+        """A copy: every read so far (feeds, fields, last; `at` is time.monotonic()), oldest
+        first. The /_emulator controls and the write API are not reads."""
         with self._state.lock:
             return list(self._state.requests)
 
@@ -115,6 +140,25 @@ class Emulator:
                 self._state.faults.pop(channel_id, None)
             else:
                 self._state.faults[channel_id] = Scenario(scenario)
+
+    def go_quiet(self, channel_id: int) -> None:
+        """The channel stops getting entries: those computed after now are not served (posted
+        ones still are, and presets stop following the clock). Quiet already: no change."""
+        self._pause(channel_id, quiet=True)
+
+    def resume(self, channel_id: int) -> None:
+        """Entries are computed again from now on; the quiet spell stays a gap in history."""
+        self._pause(channel_id, quiet=False)
+
+    def _pause(self, channel_id: int, quiet: bool) -> None:
+        with self._state.lock:
+            channel = self._state.channels.get(channel_id)
+            if channel is None:
+                raise KeyError(f"the emulator has no channel {channel_id}")
+            if quiet:
+                channel.go_quiet(datetime.now(UTC))
+            else:
+                channel.resume(datetime.now(UTC))
 
     def set_response(
         self,

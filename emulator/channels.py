@@ -1,46 +1,20 @@
-"""The emulator's channels: the moving demo station and one channel per scenario."""
+"""The emulator's channels: the moving demo station, more moving stations, and one channel
+per scenario."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 
-from emulator import weather
-from emulator.weather import Entry, Maker, Values
+from emulator import stations, weather
+from emulator.entries import Channel, Preset, Scenario
+from emulator.weather import Moving, Values
+
+__all__ = ["Channel", "Scenario"]
 
 DEMO_CHANNEL_ID = 12397
 DEMO_WRITE_KEY = "DEMOWRITEKEY0000"
 PRIVATE_CHANNEL_ID = 1001
 PRIVATE_READ_KEY = "PRIVATEREADKEY01"
-
-Preset = tuple[int, timedelta, Values]  # entry_id, age, values
-
-
-class Scenario(StrEnum):
-    """How a channel answers. Values are lower case so plain strings work everywhere."""
-
-    HEALTHY = "healthy"
-    # Faults: a scenario channel has each, and set_fault puts any of them on any channel.
-    PRIVATE = "private"
-    SLOW = "slow"
-    ERROR_500 = "error_500"
-    ERROR_502 = "error_502"
-    ERROR_503 = "error_503"
-    RATE_LIMITED = "rate_limited"
-    MALFORMED = "malformed"
-    HTML = "html"
-    TRICKLE = "trickle"
-    STALL = "stall"
-    NOT_FOUND = "not_found"
-    RESET = "reset"
-    # Healthy answers with awkward content: channels only, not faults.
-    EMPTY = "empty"
-    NULLS = "nulls"
-    STALE = "stale"
-    XSS = "xss"
-    CELSIUS = "celsius"
-
 
 FAULTS = frozenset(Scenario) - {
     Scenario.EMPTY,
@@ -48,6 +22,9 @@ FAULTS = frozenset(Scenario) - {
     Scenario.STALE,
     Scenario.XSS,
     Scenario.CELSIUS,
+    Scenario.FAST,
+    Scenario.BUSY,
+    Scenario.GREENHOUSE,
 }
 
 SCENARIO_CHANNELS: dict[Scenario, int] = {
@@ -65,52 +42,10 @@ SCENARIO_CHANNELS: dict[Scenario, int] = {
     Scenario.XSS: 1012,
     Scenario.TRICKLE: 1013,
     Scenario.CELSIUS: 1014,
+    Scenario.FAST: 1015,
+    Scenario.BUSY: 1016,
+    Scenario.GREENHOUSE: 1017,
 }
-
-
-@dataclass
-class Channel:
-    id: int
-    name: str
-    fields: dict[int, str]
-    description: str = ""
-    scenario: Scenario = Scenario.HEALTHY  # how it answers while no fault is set
-    write_key: str | None = None
-    read_key: str | None = None
-    created_at: datetime = datetime(2024, 1, 1, tzinfo=UTC)
-    moving: Maker | None = None  # readings computed from the clock, like the demo
-    # Ages count back from the time of the request, so a long `make serve` session
-    # keeps "a few minutes ago" and "3 hours old" true.
-    preset: list[Preset] = field(default_factory=list)
-    added: list[Entry] = field(default_factory=list)
-
-    def entries(self, now: datetime, results: int) -> list[Entry]:
-        """The newest `results` entries, oldest first."""
-        if results <= 0:
-            return []
-        # Once something was posted, presets stop following the clock: they stay older.
-        anchor = min([now, *(e.created_at for e in self.added[:1])]).replace(microsecond=0)
-        merged = [Entry(i, anchor - age, values) for i, age, values in self.preset]
-        if self.moving is not None:
-            # A posted entry takes the id of the computed slot after it, so drop that one.
-            taken = {e.entry_id for e in self.added}
-            computed = weather.window(self.moving, now, results + len(self.added))
-            merged += [e for e in computed if e.entry_id not in taken]
-        if self.added:
-            merged = sorted(merged + self.added, key=lambda e: (e.created_at, e.entry_id))
-        return merged[-results:]
-
-    def last_id(self, now: datetime) -> int:
-        ids = [i for i, _, _ in self.preset] + [e.entry_id for e in self.added]
-        if self.moving is not None:
-            ids.append(weather.slot_of(now) - weather.EPOCH_SLOT)
-        return max(ids, default=0)
-
-    def add(self, values: Values, created_at: datetime | None, now: datetime) -> int:
-        entry_id = self.last_id(now) + 1
-        at = (created_at or now).astimezone(UTC).replace(microsecond=0)
-        self.added.append(Entry(entry_id, at, dict(values)))
-        return entry_id
 
 
 def _minutes(*ages: int) -> list[timedelta]:
@@ -139,14 +74,14 @@ def make_channels() -> dict[int, Channel]:
         description="MathWorks Weather Station, West Garage, Natick, MA 01760, USA",
         write_key=DEMO_WRITE_KEY,
         created_at=datetime(2014, 5, 20, 14, 48, 8, tzinfo=UTC),
-        moving=weather.natick,
+        moving=Moving(weather.natick),
     )
     celsius = Channel(
         1014,
         "ESP8266 Weather Station",
         dict(two),
         description="DHT22 on the balcony",
-        moving=weather.esp8266,
+        moving=Moving(weather.esp8266),
     )
     recent = _preset(
         39, _minutes(23, 13, 3), {1: "21.1", 2: "47"}, {1: "21.2", 2: "48"}, {1: "21.3", 2: "48"}
@@ -157,12 +92,12 @@ def make_channels() -> dict[int, Channel]:
         1005: ("Broken station", Scenario.ERROR_500),
         1006: ("Gateway trouble", Scenario.ERROR_502),
         1007: ("Maintenance", Scenario.ERROR_503),
-        1008: ("Busy station", Scenario.RATE_LIMITED),
+        1008: ("Overloaded station", Scenario.RATE_LIMITED),
         1009: ("Truncated station", Scenario.MALFORMED),
         1010: ("Captive portal", Scenario.HTML),
         1013: ("Trickling station", Scenario.TRICKLE),
     }
-    channels = [demo, celsius]
+    channels = [demo, celsius, *_busy_channels()]
     channels += [
         Channel(cid, name, dict(two), scenario=scenario, preset=list(recent))
         for cid, (name, scenario) in faulty.items()
@@ -179,7 +114,8 @@ def make_channels() -> dict[int, Channel]:
         {1: "21.4", 2: None, 3: "open", 4: "nan"},
     )
     channels.append(Channel(1003, "Garage", garage, preset=nulls))
-    stale = _preset(10, _minutes(200, 190, 180), {1: "18.2", 2: "50"}, *[{1: "17.9", 2: "51"}] * 2)
+    steady: Values = {1: "17.9", 2: "51"}
+    stale = _preset(10, _minutes(200, 190, 180), {1: "18.2", 2: "50"}, steady, steady)
     channels.append(Channel(1011, "Forgotten station", dict(two), preset=stale))
     hostile = _preset(
         4, _minutes(11, 1), {1: "12.4", 2: "<i>hi</i>"}, {1: "12.5", 2: "<b>bold</b>"}
@@ -194,3 +130,37 @@ def make_channels() -> dict[int, Channel]:
         )
     )
     return {c.id: c for c in channels}
+
+
+def _busy_channels() -> list[Channel]:
+    fast = Channel(
+        1015,
+        "Fast station",
+        {1: "Power (W)", 2: "Voltage (V)"},
+        description="Workshop power meter, an entry every second (a paid channel)",
+        moving=Moving(stations.power_meter, interval=1, days=2),
+    )
+    busy = Channel(
+        1016,
+        "Busy station",
+        {
+            1: "PM2.5 (µg/m³)",
+            2: "PM10 (µg/m³)",
+            3: "CO2 (ppm)",
+            4: "Temperature (°C)",
+            5: "Humidity (%)",
+            6: "Pressure (hPa)",
+            7: "Noise (dB)",
+            8: "VOC index",
+        },
+        description="City centre air quality, an entry every 15 s",
+        moving=Moving(stations.air_quality, interval=15),
+    )
+    greenhouse = Channel(
+        1017,
+        "Greenhouse",
+        {1: "Temperature °C", 2: "Humidity %", 3: "Soil moisture"},
+        description="Tomatoes, an entry every minute",
+        moving=Moving(stations.greenhouse, interval=60),
+    )
+    return [fast, busy, greenhouse]

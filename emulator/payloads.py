@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 
-from emulator.channels import Channel
-from emulator.weather import Entry
+from emulator.buckets import Shown
+from emulator.entries import Channel
 
 JSON = "application/json; charset=utf-8"
 HTML = "text/html; charset=utf-8"
@@ -34,6 +35,18 @@ NOT_FOUND = _error(
     "error_resource_not_found",
     "Resource not found",
     "The requested resource could not be found.",
+)
+FORBIDDEN = _error(
+    403,
+    "error_forbidden",
+    "Forbidden",
+    "The emulator's controls answer loopback clients only.",
+)
+METHOD_NOT_ALLOWED = _error(
+    405,
+    "error_method_not_allowed",
+    "Method Not Allowed",
+    "The emulator's controls take POST.",
 )
 RATE_LIMITED = _error(
     429,
@@ -64,14 +77,27 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def entry_json(channel: Channel, entry: Entry) -> dict[str, Any]:
-    row: dict[str, Any] = {"created_at": iso(entry.created_at), "entry_id": entry.entry_id}
-    row.update({f"field{n}": entry.values.get(n) for n in sorted(channel.fields)})
-    return row
+def row_json(channel: Channel, row: Shown, fields: Sequence[int] | None = None) -> dict[str, Any]:
+    """One entry (or aggregated row: no entry_id) with the channel's fields, or just `fields`."""
+    out: dict[str, Any] = {"created_at": iso(row.created_at)}
+    if row.entry_id is not None:
+        out["entry_id"] = row.entry_id
+    shown = sorted(channel.fields) if fields is None else fields
+    out.update({f"field{n}": row.values.get(n) for n in shown})
+    return out
 
 
-def feed_json(channel: Channel, entries: list[Entry], last_id: int | None) -> dict[str, Any]:
-    """ThingSpeak's exact shape: names in `channel`, string values (or null) in `feeds`."""
+def feed_json(
+    channel: Channel,
+    rows: Sequence[Shown],
+    last_id: int | None,
+    updated_at: datetime | None,
+    fields: Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """ThingSpeak's exact shape: names in `channel`, string values (or null) in `feeds`.
+
+    The channel part always names every field, even when a field read shows only one.
+    """
     head: dict[str, Any] = {
         "id": channel.id,
         "name": channel.name,
@@ -81,6 +107,6 @@ def feed_json(channel: Channel, entries: list[Entry], last_id: int | None) -> di
     }
     head.update({f"field{n}": channel.fields[n] for n in sorted(channel.fields)})
     head["created_at"] = iso(channel.created_at)
-    head["updated_at"] = iso(entries[-1].created_at if entries else channel.created_at)
+    head["updated_at"] = iso(updated_at or channel.created_at)
     head["last_entry_id"] = last_id
-    return {"channel": head, "feeds": [entry_json(channel, e) for e in entries]}
+    return {"channel": head, "feeds": [row_json(channel, row, fields) for row in rows]}

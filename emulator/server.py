@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import re
 import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from emulator import payloads
+from emulator import payloads, reads
 from emulator.channels import PRIVATE_READ_KEY, Channel, Scenario, make_channels
 
 FEEDS = re.compile(r"^/channels/(\d+)/feeds(/last)?\.json$")
-DEFAULT_RESULTS = 100
-MAX_RESULTS = 8000
+FIELDS = re.compile(r"^/channels/(\d+)/fields/(\d+)\.json$")
+CONTROL = re.compile(r"^/_emulator/channels/(\d+)/(quiet|resume)$")
 SLOW_SECONDS = 15.0
 TRICKLE_INTERVAL = 0.5
 ERRORS = {Scenario.ERROR_500: 500, Scenario.ERROR_502: 502, Scenario.ERROR_503: 503}
@@ -58,6 +60,12 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients of the real API get
     timeout = 60  # idle kept-alive connections of a long `make serve` are let go
 
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body leave in two writes; with Nagle's algorithm on, a kept-alive
+        # client's delayed ACK held every body back by 40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
@@ -86,13 +94,19 @@ class Handler(BaseHTTPRequestHandler):
             if path in ("/update", "/update.json"):
                 self._update(query)
             elif match := FEEDS.match(path):
-                self._feeds(int(match[1]), bool(match[2]), path, query)
+                self._feeds(int(match[1]), bool(match[2]), None, path, query)
+            elif match := FIELDS.match(path):
+                self._feeds(int(match[1]), False, int(match[2]), path, query)
+            elif match := CONTROL.match(path):
+                self._control(int(match[1]), match[2])
             else:
                 self._send(404, payloads.NOT_FOUND)
         except (ConnectionError, TimeoutError):
             self.close_connection = True  # the client left: nobody to answer
 
-    def _feeds(self, channel_id: int, last: bool, path: str, query: dict[str, str]) -> None:
+    def _feeds(
+        self, channel_id: int, last: bool, field: int | None, path: str, query: dict[str, str]
+    ) -> None:
         state = self.server.state
         with state.lock:
             state.requests.append(RecordedRequest(path, query))
@@ -112,23 +126,21 @@ class Handler(BaseHTTPRequestHandler):
         if scenario == Scenario.PRIVATE and query.get("api_key") == _read_key(channel):
             scenario = Scenario.HEALTHY
         if scenario == Scenario.HEALTHY and channel is not None:
-            self._send(200, self._feed_body(channel, last, query))
+            self._send(200, self._feed_body(channel, last, field, query))
         else:
-            self._fault(scenario, channel, last, query)
+            self._fault(scenario, channel, lambda c: self._feed_body(c, last, field, query))
 
-    def _feed_body(self, channel: Channel, last: bool, query: dict[str, str]) -> bytes:
-        now = datetime.now(UTC)
-        results = 1 if last else _results(query.get("results"))
+    def _feed_body(
+        self, channel: Channel, last: bool, field: int | None, query: dict[str, str]
+    ) -> bytes:
+        # A snapshot, so a long history answer does not hold up posts and other reads.
         with self.server.state.lock:
-            entries = channel.entries(now, results)
-            last_id = channel.last_id(now) or None
-        if last:
-            # ThingSpeak answers -1 when there is no last entry.
-            return payloads.dumps(payloads.entry_json(channel, entries[-1])) if entries else b"-1"
-        return payloads.dumps(payloads.feed_json(channel, entries, last_id))
+            view = channel.snapshot()
+            now = datetime.now(UTC)
+        return reads.last(view, query, now) if last else reads.feed(view, query, now, field)
 
     def _fault(
-        self, scenario: Scenario, channel: Channel | None, last: bool, query: dict[str, str]
+        self, scenario: Scenario, channel: Channel | None, body: Callable[[Channel], bytes]
     ) -> None:
         match scenario:
             case Scenario.PRIVATE:
@@ -144,11 +156,10 @@ class Handler(BaseHTTPRequestHandler):
             case Scenario.HTML:
                 self._send(200, payloads.CAPTIVE_PORTAL, content_type=payloads.HTML)
             case Scenario.TRICKLE | Scenario.STALL if channel is not None:
-                body = self._feed_body(channel, last, query)
                 if scenario == Scenario.TRICKLE:
-                    self._trickle(body)
+                    self._trickle(body(channel))
                 else:
-                    self._stall(body)
+                    self._stall(body(channel))
             case Scenario.RESET:
                 self._reset()
             case _:
@@ -174,6 +185,28 @@ class Handler(BaseHTTPRequestHandler):
         # A plain close (FIN), not an RST: a forwarding proxy between the app and the
         # emulator (tests/faults.py) passes a FIN on, but would swallow an RST and hang.
         self.close_connection = True
+
+    def _control(self, channel_id: int, action: str) -> None:
+        """POST /_emulator/channels/<id>/quiet or /resume, for alert demos on `make serve`."""
+        if self.command != "POST":
+            self._send(405, payloads.METHOD_NOT_ALLOWED, {"Allow": "POST"})
+            return
+        if not ipaddress.ip_address(self.client_address[0]).is_loopback:
+            self._send(403, payloads.FORBIDDEN)
+            return
+        state = self.server.state
+        with state.lock:
+            channel = state.channels.get(channel_id)
+            if channel is not None:
+                now = datetime.now(UTC)
+                if action == "quiet":
+                    channel.go_quiet(now)
+                else:
+                    channel.resume(now)
+        if channel is None:
+            self._send(404, payloads.NOT_FOUND)
+        else:
+            self._head(204, 0, {})
 
     def _update(self, query: dict[str, str]) -> None:
         state = self.server.state
@@ -210,15 +243,6 @@ class Handler(BaseHTTPRequestHandler):
 def _read_key(channel: Channel | None) -> str:
     # A channel made private with set_fault has no key of its own: it takes the demo key.
     return channel.read_key if channel and channel.read_key else PRIVATE_READ_KEY
-
-
-def _results(raw: str | None) -> int:
-    # ThingSpeak ignores a results it cannot read, and 8000 is its maximum.
-    try:
-        wanted = DEFAULT_RESULTS if raw is None else int(raw)
-    except ValueError:
-        return DEFAULT_RESULTS
-    return max(1, min(wanted, MAX_RESULTS))
 
 
 class EmulatorServer(ThreadingHTTPServer):

@@ -5,13 +5,14 @@ Also the API Gateway proxy event Lambda receives, for driving the handler direct
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,15 @@ NOT_SHIPPED = (".venv", ".git", "tests", "node_modules", "__pycache__", "artifac
 class LocalApp:
     url: str  # http://127.0.0.1:PORT, no trailing slash
     pid: int
+
+
+# chalice local lays the stage's variables over the caller's environment: a caller's own
+# app settings (a test's THINGSPEAK_CHANNEL_ID, say) would clash with the stage's file.
+APP_SETTINGS = ("THINGSPEAK_", "GLANCE_", "STALE_AFTER_", "FIELD", "CACHE_TTL_", "REFRESH_")
+
+
+def without_app_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in environ.items() if not k.startswith(APP_SETTINGS)}
 
 
 def free_port() -> int:
@@ -61,6 +71,7 @@ def serve(thingspeak_url: str, **settings: str) -> Iterator[LocalApp]:
         server = subprocess.Popen(
             [str(chalice), "local", "--stage", "local", "--no-autoreload", "--port", str(port)],
             cwd=project,
+            env=without_app_settings(os.environ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -72,21 +83,31 @@ def serve(thingspeak_url: str, **settings: str) -> Iterator[LocalApp]:
             server.wait(timeout=10)
 
 
-def proxy_event(path: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    """An API Gateway REST (v1) proxy event for GET `path`, as Lambda receives it."""
+def proxy_event(
+    path: str, headers: dict[str, str] | None = None, resource: str | None = None
+) -> dict[str, Any]:
+    """An API Gateway REST (v1) proxy event for GET `path`, as Lambda receives it.
+
+    `resource` is the route template (`/d/{name}`) when the path has parameters."""
     headers = {"Host": "weather.example.com", "Accept": "text/html", **(headers or {})}
+    resource = resource or path
+    parameters = {
+        template[1:-1]: part
+        for template, part in zip(resource.split("/"), path.split("/"), strict=True)
+        if template.startswith("{")
+    }
     return {
-        "resource": path,
+        "resource": resource,
         "path": path,
         "httpMethod": "GET",
         "headers": headers,
         "multiValueHeaders": {k: [v] for k, v in headers.items()},
         "queryStringParameters": None,
         "multiValueQueryStringParameters": None,
-        "pathParameters": None,
+        "pathParameters": parameters or None,
         "stageVariables": None,
         "requestContext": {
-            "resourcePath": path,
+            "resourcePath": resource,
             "httpMethod": "GET",
             "path": f"/api{path}",
             "stage": "api",

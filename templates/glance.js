@@ -4,9 +4,11 @@
   var main = doc.querySelector("main[data-refresh]");
   if (!main) return;
   var every = Math.max(2, Number(main.getAttribute("data-refresh")) || 60) * 1000;
+  var api = main.getAttribute("data-api");
+  var overview = main.hasAttribute("data-overview");
   var toggle = doc.querySelector("[data-unit-toggle]");
   var KEY = "glance-temperature-unit";
-  var etag = null, timer = null, when = null;
+  var etag = null, timer = null;
 
   function $(selector, root) { return (root || doc).querySelector(selector); }
   function all(selector, root) { return Array.prototype.slice.call((root || doc).querySelectorAll(selector)); }
@@ -18,12 +20,14 @@
       : Math.floor(seconds / 86400) + " days ago";
   }
   function showTime() {
-    var time = $("time[datetime]"), words = $("[data-ago]");
-    if (!time || !words) return;
-    when = new Date(time.getAttribute("datetime"));
-    if (isNaN(when.getTime())) return;
-    time.textContent = when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-    words.textContent = ago(Math.max(0, (Date.now() - when.getTime()) / 1000));
+    all("[data-when]").forEach(function (box) {
+      var time = $("time[datetime]", box), words = $("[data-ago]", box);
+      if (!time || !words) return;
+      var when = new Date(time.getAttribute("datetime"));
+      if (isNaN(when.getTime())) return;
+      time.textContent = when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+      words.textContent = ago(Math.max(0, (Date.now() - when.getTime()) / 1000));
+    });
   }
 
   function preferred() { try { return localStorage.getItem(KEY); } catch (e) { return null; } }
@@ -36,7 +40,7 @@
   }
   function applyUnits() {
     var want = preferred(), shown = null;
-    all("[data-field]").forEach(function (box) {
+    all("[data-field],[data-card]").forEach(function (box) {
       var unit = $("[data-u]", box);
       var from = unit && unit.getAttribute("data-u");
       if (from !== "°C" && from !== "°F") return;
@@ -92,7 +96,7 @@
     setTrouble(data.stale, Boolean(data.upstream_error));
     var head = data.fields[0];
     if (head && head.display !== null) {
-      doc.title = head.display + (head.numeric && head.unit ? " " + head.unit : "") + " · " + data.channel.name;
+      doc.title = head.display + (head.numeric && head.unit ? " " + head.unit : "") + " · " + data.title;
     }
     showTime();
     applyUnits();
@@ -102,15 +106,32 @@
     if (badge) badge.hidden = !stale;
     if (note) note.hidden = !unreachable;
   }
+  function updateCards(cards) {
+    cards.forEach(function (card) {
+      var box = $('[data-card="' + card.name + '"]'), time = box && $("time[datetime]", box);
+      if (!box || (card.headline && !time) || (!card.headline && time)) { location.reload(); return; }
+      if (card.headline) {
+        time.setAttribute("datetime", card.created_at);
+        var head = card.headline;
+        showValue(box, { display: head.display, unit: head.unit, numeric: /^[-+]?[0-9.]+$/.test(head.display || "") });
+        $("[data-stale]", box).hidden = !card.stale;
+      }
+      var note = $("[data-error]", box);
+      note.hidden = !card.error;
+      if (card.error) note.textContent = card.error.title + (card.headline ? ": showing the last reading we have" : ". " + card.error.message);
+    });
+    showTime();
+    applyUnits();
+  }
 
   function poll() {
     var headers = etag ? { "If-None-Match": etag } : {};
-    return fetch("/api/latest", { headers: headers, cache: "no-store", credentials: "same-origin" })
+    return fetch(api, { headers: headers, cache: "no-store", credentials: "same-origin" })
       .then(function (response) {
         if (response.status === 304) { showTime(); return; }
         if (!response.ok) { setTrouble(true, true); return; }
         etag = response.headers.get("ETag");
-        return response.json().then(update);
+        return response.json().then(overview ? updateCards : update);
       })
       .catch(function () { setTrouble(true, true); });
   }

@@ -14,8 +14,8 @@ import pytest
 import responses
 from chalice.test import Client
 
-from chalicelib.settings import Settings
-from chalicelib.views import Glance
+from chalicelib.config import load_config
+from chalicelib.site import Site
 from emulator import Emulator
 from scripts.local_app import serve
 
@@ -25,9 +25,9 @@ THINGSPEAK = "https://api.thingspeak.com"
 # A valid-looking read key that no test response may ever contain.
 SECRET_KEY = "SECRETKEY0123456"
 
-# app.py builds its Glance at import; give it settings that need no network.
+# app.py builds its Site at import; give it settings that need no network.
 os.environ.setdefault("THINGSPEAK_CHANNEL_ID", "9")
-for _name in [n for n in os.environ if n.startswith("FIELD")]:
+for _name in [n for n in os.environ if n.startswith("FIELD") or n == "GLANCE_CONFIG"]:
     del os.environ[_name]
 
 import app as app_module  # noqa: E402
@@ -62,15 +62,29 @@ class FakeClock:
         return self.now
 
 
+def write_dashboards(root: Path, toml: str) -> dict[str, str]:
+    """A dashboards file where GLANCE_CONFIG may name it (under chalicelib/ of `root`)."""
+    (root / "chalicelib").mkdir(parents=True, exist_ok=True)
+    (root / "chalicelib" / "dashboards.toml").write_text(toml, encoding="utf-8")
+    return {"GLANCE_CONFIG": "chalicelib/dashboards.toml"}
+
+
 @pytest.fixture
-def make_client(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Client]:
-    """The real Chalice app, with a fresh Glance built from the given settings."""
+def make_client(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Client]:
+    """The real Chalice app, with a fresh Site built from the given settings: environment
+    variables (one channel, 9 unless told), or a dashboards file's text."""
 
     def make(
         env: dict[str, str] | None = None,
         now: datetime | Callable[[], datetime] | None = None,
+        dashboards: str | None = None,
     ) -> Client:
-        settings = Settings.from_env({"THINGSPEAK_CHANNEL_ID": "9", **(env or {})})
+        env = dict(env or {})
+        if dashboards is not None:
+            env.update(write_dashboards(tmp_path, dashboards))
+        else:
+            env.setdefault("THINGSPEAK_CHANNEL_ID", "9")
+        config = load_config(env, root=tmp_path)
         clock: Callable[[], datetime]
         if now is None:
             clock = lambda: datetime.now(UTC)  # noqa: E731
@@ -78,7 +92,7 @@ def make_client(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Client]:
             clock = FakeClock(now)
         else:
             clock = now
-        monkeypatch.setattr(app_module, "glance", Glance(settings, now=clock))
+        monkeypatch.setattr(app_module, "site", Site(config, now=clock))
         return Client(app_module.app)
 
     return make

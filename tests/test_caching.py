@@ -49,7 +49,7 @@ def test_a_reading_turning_stale_changes_the_etag(thingspeak, make_client):
 def test_the_page_refreshes_every_refresh_seconds(thingspeak, make_client):
     thingspeak.get(feed_url(9), json=load_fixture("channel_9.json"))
     body = make_client({"REFRESH_SECONDS": "45"}, now=NOW).http.get("/").body.decode()
-    assert '<main data-refresh="45">' in body
+    assert '<main data-refresh="45" data-api="/api/d/9">' in body
 
 
 def test_manifest_and_icons_are_served_for_add_to_home_screen(make_client):

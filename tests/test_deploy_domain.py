@@ -5,6 +5,8 @@ route53 list_hosted_zones_by_name, get_hosted_zone, change_resource_record_sets,
 list_resource_record_sets (checks); apigateway get_domain_name (create_domain_name to
 stand in for `chalice deploy`). Every failure must end with exactly one `error:` line on
 stderr and a non-zero exit: `one_error_line` checks both shape and absence of a traceback.
+`--dns manual` runs go through `Recording`, which notes every client and API call the
+command makes, to show that mode never touches Route53.
 """
 
 from __future__ import annotations
@@ -296,14 +298,14 @@ def test_missing_region_says_to_pass_one(aws, zone_id, config, capsys, monkeypat
     )
 
 
-def deploy_domain(session, endpoint: str = "REGIONAL") -> dict:
+def deploy_domain(session, endpoint: str = "REGIONAL", domain: str = DOMAIN) -> dict:
     """What `chalice deploy` does for the custom domain (CreateDomainName)."""
     if endpoint == "REGIONAL":
         arn = {"regionalCertificateArn": f"arn:aws:acm:{REGION}:123456789012:certificate/abc"}
     else:
         arn = {"certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc"}
     return session.client("apigateway").create_domain_name(
-        domainName=DOMAIN,
+        domainName=domain,
         endpointConfiguration={"types": [endpoint]},
         securityPolicy="TLS_1_2",
         **arn,
@@ -361,38 +363,196 @@ def test_alias_before_deploy_says_to_deploy_first(aws, zone_id, config, capsys):
     assert "chalice deploy --stage prod" in err
 
 
-PARAMETER_ARN = "arn:aws:ssm:*:*:parameter/thingspeak-glance/read-api-key"
+class Recording:
+    """A boto3 session that notes each client it makes and each API call those clients send."""
+
+    def __init__(self, session: boto3.Session) -> None:
+        self._session = session
+        self.clients: list[str] = []
+        self.calls: list[str] = []
+        # Clients copy the session's event handlers when made, so this sees every call.
+        session.events.register("before-call", self._called)
+
+    @property
+    def region_name(self) -> str | None:
+        return self._session.region_name
+
+    def client(self, service: str, **kwargs):
+        self.clients.append(service)
+        return self._session.client(service, **kwargs)
+
+    def _called(self, model, **_kwargs) -> None:
+        self.calls.append(f"{model.service_model.service_name}.{model.name}")
+
+    def services(self) -> set[str]:
+        return set(self.clients) | {call.split(".")[0] for call in self.calls}
 
 
-def test_checked_in_prod_policy_is_least_privilege():
-    policy = json.loads((ROOT / ".chalice" / "policy-prod.json").read_text())
-    statements = policy["Statement"]
-    actions = [
-        a
-        for s in statements
-        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+@pytest.fixture
+def recorded(aws) -> Recording:
+    return Recording(aws)
+
+
+def manual(session, config: Path, command: str, *extra: str, domain: str = DOMAIN, **kwargs) -> int:
+    args = [command, "--domain", domain, "--dns", "manual", "--region", REGION]
+    if command == "certificate":
+        args += ["--interval", "0"]
+    return run(session, config, *args, *extra, **kwargs)
+
+
+def validation_cname(session) -> tuple[str, str]:
+    (summary,) = session.client("acm").list_certificates()["CertificateSummaryList"]
+    certificate = session.client("acm").describe_certificate(
+        CertificateArn=summary["CertificateArn"]
+    )["Certificate"]
+    (option,) = certificate["DomainValidationOptions"]
+    return option["ResourceRecord"]["Name"], option["ResourceRecord"]["Value"]
+
+
+def test_manual_dns_prints_the_validation_cname_waits_and_records_the_certificate(
+    recorded, zone_id, config, capsys, monkeypatch
+):
+    validate_after(monkeypatch, 0.3)  # the person deploying creates the record meanwhile
+    code = manual(recorded, config, "certificate", "--interval", "0.05", sleep=time.sleep)
+    assert code == 0
+    out = capsys.readouterr().out
+    steps = [
+        "requested certificate",
+        f"create at the DNS provider of {DOMAIN}",
+        f"waiting for ACM to validate {DOMAIN} (status PENDING_VALIDATION",
+        "is ISSUED",
+        "wrote domain and certificate",
     ]
-    assert all("*" not in action for action in actions)
-    assert all(s["Effect"] == "Allow" and s["Resource"] != "*" for s in statements)
-    assert "NotAction" not in json.dumps(policy) and "NotResource" not in json.dumps(policy)
-    (logs,) = [s for s in statements if s["Action"][0].startswith("logs:")]
-    assert logs["Resource"] == "arn:aws:logs:*:*:log-group:/aws/lambda/thingspeak-glance-prod*"
-    (ssm,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
-    assert ssm["Resource"] == PARAMETER_ARN
-    (kms,) = [s for s in statements if s["Action"] == "kms:Decrypt"]
-    assert kms["Condition"] == {
-        "StringLike": {
-            "kms:ViaService": "ssm.*.amazonaws.com",
-            "kms:EncryptionContext:PARAMETER_ARN": PARAMETER_ARN,
-        }
-    }
-
-
-def test_prod_stage_uses_the_checked_in_policy_a_regional_endpoint_and_tls_1_2():
-    prod = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]
-    assert prod["autogen_policy"] is False and prod["iam_policy_file"] == "policy-prod.json"
-    assert prod["api_gateway_endpoint_type"] == "REGIONAL"
-    assert prod["api_gateway_custom_domain"]["tls_version"] == "TLS_1_2"
-    assert prod["environment_variables"]["THINGSPEAK_READ_API_KEY_PARAM"] == (
-        "/thingspeak-glance/read-api-key"
+    positions = [out.find(step) for step in steps]
+    assert -1 not in positions and positions == sorted(positions), out
+    name, value = validation_cname(recorded)
+    # ACM gives both with a final dot; the name is shown as forms want it, the value keeps it.
+    assert f"  name   {name.rstrip('.')}\n" in out
+    assert f"  value  {value}\n" in out and value.endswith(".")
+    assert f"  zone file: {name} 300 IN CNAME {value}\n" in out
+    assert f"type only {name.removesuffix('.example.com.')} (for the zone example.com)" in out
+    assert "the value's final dot matters" in out and '"DNS only"' in out
+    (summary,) = recorded.client("acm").list_certificates()["CertificateSummaryList"]
+    custom = json.loads(config.read_text())["stages"]["prod"]["api_gateway_custom_domain"]
+    assert custom["domain_name"] == DOMAIN
+    assert custom["certificate_arn"] == summary["CertificateArn"]
+    assert (
+        out.strip()
+        .splitlines()[-1]
+        .endswith(f"alias --domain {DOMAIN} --dns manual --region {REGION}")
     )
+    assert records(recorded, zone_id, "CNAME") == []  # a Route53 zone of that name is ignored
+
+
+def test_manual_dns_certificate_issued_at_once_says_to_keep_the_cname(recorded, config, capsys):
+    # ACM validates a new certificate at once when the CNAME is already there (an earlier one).
+    assert manual(recorded, config, "certificate") == 0
+    out = capsys.readouterr().out
+    name, value = validation_cname(recorded)
+    assert f"ACM has seen the validation record {name.rstrip('.')} CNAME {value}: keep it" in out
+    assert "create at the DNS provider" not in out and "waiting for ACM" not in out
+    assert f"certificate for {DOMAIN} is ISSUED" in out
+    assert "wrote domain and certificate" in out
+
+
+def test_manual_dns_never_makes_a_route53_client_or_call(recorded, config):
+    assert manual(recorded, config, "certificate") == 0
+    deploy_domain(recorded)
+    assert manual(recorded, config, "alias") == 0
+    assert "route53" not in recorded.services()
+    assert set(recorded.clients) == {"acm", "apigateway"}
+    assert "acm.RequestCertificate" in recorded.calls
+    assert "apigateway.GetDomainName" in recorded.calls
+
+
+def test_manual_dns_timeout_names_the_cname_acm_has_not_seen(recorded, config, capsys, monkeypatch):
+    validate_after(monkeypatch, 3600)
+    before = config.read_text()
+    assert manual(recorded, config, "certificate", "--timeout", "0") == 1
+    err = one_error_line(capsys)
+    name, value = validation_cname(recorded)
+    assert err.startswith(f"error: ACM has not validated {DOMAIN} after 0 s: ")
+    assert f"(name {name.rstrip('.')}, value {value})" in err
+    assert "appended twice" in err and err.endswith("then run this command again.")
+    assert config.read_text() == before
+    assert "route53" not in recorded.services()
+
+
+def test_manual_dns_rerun_reuses_the_validated_certificate(recorded, config, capsys):
+    assert manual(recorded, config, "certificate") == 0
+    first = config.read_text()
+    capsys.readouterr()
+    assert manual(recorded, config, "certificate") == 0
+    out = capsys.readouterr().out
+    name, _value = validation_cname(recorded)
+    assert "reusing certificate" in out and "already had domain and certificate" in out
+    assert f"ACM has seen the validation record {name.rstrip('.')}" in out
+    assert "create at the DNS provider" not in out
+    assert len(recorded.client("acm").list_certificates()["CertificateSummaryList"]) == 1
+    assert config.read_text() == first
+
+
+def test_manual_dns_reuses_a_certificate_still_waiting_for_its_cname(
+    recorded, config, capsys, monkeypatch
+):
+    validate_after(monkeypatch, 3600)
+    arn = recorded.client("acm").request_certificate(DomainName=DOMAIN, ValidationMethod="DNS")[
+        "CertificateArn"
+    ]
+    assert manual(recorded, config, "certificate", "--timeout", "0") == 1
+    out = capsys.readouterr().out
+    assert f"reusing certificate {arn}" in out
+    assert f"create at the DNS provider of {DOMAIN}" in out
+    assert len(recorded.client("acm").list_certificates()["CertificateSummaryList"]) == 1
+
+
+def test_manual_dns_alias_prints_the_cname_to_the_api_gateway_domain(recorded, config, capsys):
+    created = deploy_domain(recorded)
+    assert manual(recorded, config, "alias") == 0
+    out = capsys.readouterr().out
+    assert f"  name   {DOMAIN}\n" in out
+    assert f"  value  {created['regionalDomainName']}.\n" in out
+    assert "type only weather (for the zone example.com)" in out
+    assert "for an apex domain instead" in out and "ALIAS or ANAME" in out
+    assert "flattens" in out
+    assert out.strip().splitlines()[-1] == f"https://{DOMAIN}/"
+    assert "route53" not in recorded.services()
+
+
+def test_manual_dns_alias_on_an_apex_domain_says_a_cname_cannot_go_there(recorded, config, capsys):
+    created = deploy_domain(recorded, domain=ZONE)
+    assert manual(recorded, config, "alias", domain=ZONE) == 0
+    out = capsys.readouterr().out
+    assert f"  value  {created['regionalDomainName']}.\n" in out
+    assert "type only @" in out
+    assert f"{ZONE} is the apex of its zone: DNS allows no CNAME there" in out
+
+
+def test_manual_dns_alias_before_deploy_says_to_deploy_first(recorded, config, capsys):
+    assert manual(recorded, config, "alias") == 1
+    assert "chalice deploy --stage prod" in one_error_line(capsys)
+    assert recorded.clients == ["apigateway"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        (["--dns", "manual", "--hosted-zone", ZONE], "--hosted-zone and --dns manual exclude"),
+        ([], "say where the DNS of the domain is: --hosted-zone example.com"),
+        (["--dns", "route53"], "or --dns manual"),
+        (["--dns", "bind"], "argument --dns: invalid choice: 'bind'"),
+    ],
+)
+@pytest.mark.parametrize("command", ["certificate", "alias"])
+def test_where_the_dns_is_must_be_said_once(recorded, config, capsys, command, flags, says):
+    code = run(recorded, config, command, "--domain", DOMAIN, *flags)
+    assert code == 2
+    err = one_error_line(capsys)
+    assert says in err and err.endswith(f"(see python -m deploy.domain {command} --help)")
+    assert recorded.clients == [] and recorded.calls == []
+
+
+def test_help_shows_both_dns_modes(capsys):
+    assert main(["certificate", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--hosted-zone" in out and "--dns {route53,manual}" in out

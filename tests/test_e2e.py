@@ -37,13 +37,21 @@ def body(response) -> str:
     return response.body.decode("utf-8")
 
 
-def test_demo_channel_shows_a_fresh_moving_reading(app_on, emulated):
-    client = app_on(
-        DEMO_CHANNEL_ID,
-        FIELDS="4,3",
-        FIELD4_LABEL="Temperature",
-        FIELD4_UNIT="°F",
-        FIELD4_DECIMALS="1",
+def test_demo_channel_shows_a_fresh_moving_reading(make_client, emulated):
+    client = make_client(
+        {"THINGSPEAK_URL": emulated.url},
+        dashboards=f"""
+[[dashboard]]
+name = "weather"
+channel = {DEMO_CHANNEL_ID}
+  [[dashboard.field]]
+  number = 4
+  label = "Temperature"
+  unit = "°F"
+  decimals = 1
+  [[dashboard.field]]
+  number = 3
+""",
     )
     page = client.http.get("/")
     assert page.status_code == 200
@@ -57,8 +65,18 @@ def test_demo_channel_shows_a_fresh_moving_reading(app_on, emulated):
     assert emulated.requests[0].query["results"] == "8000"
 
 
-def test_a_new_entry_posted_to_thingspeak_shows_once_the_cache_expires(app_on, emulated):
-    client = app_on(SCENARIO["celsius"], CACHE_TTL_SECONDS="0", FIELD1_CONVERT="c_to_f")
+def test_a_new_entry_posted_to_thingspeak_shows_once_the_cache_expires(make_client, emulated):
+    client = make_client(
+        {"THINGSPEAK_URL": emulated.url, "CACHE_TTL_SECONDS": "0"},
+        dashboards=f"""
+[[dashboard]]
+name = "balcony"
+channel = {SCENARIO["celsius"]}
+  [[dashboard.field]]
+  number = 1
+  convert = "c_to_f"
+""",
+    )
     entry_id = emulated.add_entry(SCENARIO["celsius"], {1: "-40", 2: "12"})
     data = json.loads(client.http.get("/api/latest").body)
     assert data["entry_id"] == entry_id
@@ -158,11 +176,11 @@ def test_stale_if_error_serves_the_last_good_reading(app_on, emulated):
 @pytest.mark.slow
 def test_chalice_local_serves_the_page_from_the_emulator(served_app):
     """What `make serve` runs: `chalice local --stage local` with the stage's settings."""
-    page = requests.get(served_app + "/", timeout=10)
+    page = requests.get(served_app + "/d/weather", timeout=10)
     api = requests.get(served_app + "/api/latest", timeout=10)
     assert page.status_code == 200
-    assert "<h1>WeatherStation</h1>" in page.text
-    assert '<h2 id="headline-label">Temperature</h2>' in page.text  # the stage's FIELD settings
+    assert "<h1>Weather station</h1>" in page.text
+    assert '<h2 id="headline-label">Temperature</h2>' in page.text  # the demo file's fields
     assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
     data = api.json()
     created = datetime.fromisoformat(data["created_at"])

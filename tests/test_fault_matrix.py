@@ -350,7 +350,7 @@ def test_failure_without_a_cached_reading_gets_a_clear_error(
     assert page_line["cache"] == api_line["cache"] == "error"
     # The failure the app holds for its back-off, as any error reporter would print it.
     with pytest.raises(ThingSpeakError) as held:
-        app_module.glance.latest.get()
+        app_module.site.first.latest.get()
     assert held.value.code == row.code
     assert_exception_keeps_the_key(held.value)
 

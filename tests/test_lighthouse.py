@@ -14,11 +14,14 @@ from tests.browser import ARTIFACTS, run_lighthouse
 pytestmark = pytest.mark.slow
 
 
-def test_lighthouse_finds_nothing_to_fix_in_accessibility_best_practices_and_seo(served_app):
+@pytest.mark.parametrize(("path", "report"), [("/", "overview"), ("/d/weather", "dashboard")])
+def test_lighthouse_finds_nothing_to_fix_in_accessibility_best_practices_and_seo(
+    served_app, path, report
+):
     # Without Performance, Lighthouse needs no trace: the audit is a property of the page.
     scores = run_lighthouse(
-        served_app + "/",
-        ARTIFACTS / "lighthouse.json",
+        served_app + path,
+        ARTIFACTS / f"lighthouse-{report}.json",
         categories=("accessibility", "best-practices", "seo"),
     )
     print(f"Lighthouse: {scores}")

@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from chalicelib.settings import Settings
-from chalicelib.views import Glance
+from chalicelib.config import load_config
+from chalicelib.site import Site
 from tests.conftest import THINGSPEAK, app_module, feed_url
 
 settings.register_profile(
@@ -119,14 +119,14 @@ payload = st.one_of(
 
 @pytest.fixture(autouse=True, scope="module")
 def keep_the_app_as_it_was() -> Iterator[None]:
-    before = app_module.glance
+    before = app_module.site
     yield
-    app_module.glance = before
+    app_module.site = before
     print(f"\nhypothesis examples run: {dict(EXAMPLES)}")
 
 
 def client_for() -> Client:
-    app_module.glance = Glance(Settings.from_env({"THINGSPEAK_CHANNEL_ID": "9"}))
+    app_module.site = Site(load_config({"THINGSPEAK_CHANNEL_ID": "9"}))
     return Client(app_module.app)
 
 

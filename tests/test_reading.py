@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.config import Dashboard, FieldDisplay
 from chalicelib.feed import parse_feed
 from chalicelib.reading import build_reading, format_value
-from chalicelib.settings import FieldDisplay, Settings
 from chalicelib.units import CONVERSIONS
 from tests.conftest import at, load_fixture
 
@@ -45,14 +45,14 @@ def test_long_text_is_shortened():
 
 def test_configured_field_the_channel_lacks_is_shown_empty_not_dropped():
     feed = parse_feed(load_fixture("channel_9.json"))
-    settings = Settings.from_env({"THINGSPEAK_CHANNEL_ID": "9", "FIELDS": "3,1"})
+    settings = Dashboard("house", 9, fields=(FieldDisplay(3), FieldDisplay(1)))
     reading = build_reading(feed, settings, at("2016-02-09T20:12:00Z"))
     assert [(f.label, f.display) for f in reading.fields] == [("Field 3", None), ("Light", "213")]
 
 
 def test_staleness_and_age_come_from_the_entry_time():
     feed = parse_feed(load_fixture("channel_9.json"))
-    settings = Settings.from_env({"THINGSPEAK_CHANNEL_ID": "9", "STALE_AFTER_MINUTES": "10"})
+    settings = Dashboard("house", 9, stale_after_minutes=10)
     fresh = build_reading(feed, settings, at("2016-02-09T20:21:45Z"))
     old = build_reading(feed, settings, at("2016-02-09T20:21:46Z"))
     assert (fresh.stale, old.stale) == (False, True)
@@ -62,5 +62,5 @@ def test_staleness_and_age_come_from_the_entry_time():
 def test_a_clock_behind_thingspeak_never_gives_a_negative_age():
     feed = parse_feed(load_fixture("channel_9.json"))
     now = at("2016-02-09T20:00:00Z")
-    reading = build_reading(feed, Settings(channel_id=9), now)
+    reading = build_reading(feed, Dashboard("house", 9), now)
     assert reading.age(now) == timedelta(0) and reading.stale is False

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.config import Dashboard
 from chalicelib.feed import parse_feed
 from chalicelib.reading import build_reading
 from chalicelib.render import ErrorView, Renderer, humanize_age
-from chalicelib.settings import Settings
 from tests.conftest import at, load_fixture
 
 
@@ -24,7 +24,8 @@ def renderer() -> Renderer:
 def page_for(renderer: Renderer, fixture: str, now: str) -> str:
     feed = parse_feed(load_fixture(fixture))
     moment = at(now)
-    return renderer.page(build_reading(feed, Settings(channel_id=feed.channel.id), moment), moment)
+    reading = build_reading(feed, Dashboard("house", feed.channel.id), moment)
+    return renderer.page(reading, moment, "/api/d/house", overview_link=False)
 
 
 def csp_hash(text: str) -> str:

@@ -107,31 +107,40 @@ def test_newest_entry_wins_when_thingspeak_sends_several(thingspeak, make_client
 def test_old_flask_setup_celsius_to_fahrenheit_by_configuration_alone(thingspeak, make_client):
     thingspeak.get(feed_url(1014), json=load_fixture("esp8266_celsius.json"))
     client = make_client(
-        {
-            "THINGSPEAK_CHANNEL_ID": "1014",
-            "FIELDS": "1",
-            "FIELD1_CONVERT": "c_to_f",
-            "FIELD1_DECIMALS": "1",
-        },
+        dashboards="""
+[[dashboard]]
+name = "balcony"
+channel = 1014
+  [[dashboard.field]]
+  number = 1
+  convert = "c_to_f"
+  decimals = 1
+""",
         now=at("2026-11-24T03:41:00Z"),
     )
     body = text(client.http.get("/"))
     assert shown("70.0", "°F") in body
-    assert "Humidity" not in body  # FIELDS=1 shows only field 1
+    assert "Humidity" not in body  # only the listed field is shown
     field = json.loads(client.http.get("/api/latest").body)["fields"][0]
     assert (field["value"], field["display"], field["unit"]) == ("21.1", "70.0", "°F")
 
 
-def test_field_order_labels_units_and_decimals_come_from_settings(thingspeak, make_client):
+def test_field_order_labels_units_and_decimals_come_from_the_dashboard(thingspeak, make_client):
     thingspeak.get(feed_url(9), json=load_fixture("channel_9.json"))
     client = make_client(
-        {
-            "FIELDS": "2,1",
-            "FIELD2_LABEL": "Outside",
-            "FIELD2_UNIT": "°C",
-            "FIELD2_DECIMALS": "1",
-            "FIELD1_LABEL": "Light level",
-        },
+        dashboards="""
+[[dashboard]]
+name = "house"
+channel = 9
+  [[dashboard.field]]
+  number = 2
+  label = "Outside"
+  unit = "°C"
+  decimals = 1
+  [[dashboard.field]]
+  number = 1
+  label = "Light level"
+""",
         now=JUST_AFTER,
     )
     body = text(client.http.get("/"))

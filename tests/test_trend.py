@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.config import Dashboard, FieldDisplay
 from chalicelib.feed import Channel, Entry, Feed, Field
 from chalicelib.reading import build_reading
-from chalicelib.settings import FieldDisplay, Settings
 from chalicelib.trend import build_trend
 
 END = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -41,9 +41,7 @@ def test_min_and_max_are_the_readings_as_sent_and_formatted_like_the_value():
     readings = [(timedelta(hours=5), "18.25"), (timedelta(hours=3), "24.75"), (timedelta(0), "21")]
     trend = build_trend(feed_of(readings), 1, FieldDisplay(1))
     assert trend is not None and (trend.low, trend.high) == ("18.25", "24.75")
-    settings = Settings(
-        channel_id=1, field_displays=(FieldDisplay(1, decimals=1, conversion=None),)
-    )
+    settings = Dashboard("one", 1, fields=(FieldDisplay(1, decimals=1, conversion=None),))
     sparkline = build_reading(feed_of(readings), settings, END).fields[0].sparkline
     assert sparkline is not None and (sparkline.low, sparkline.high) == ("18.3", "24.8")
 

@@ -1,0 +1,53 @@
+"""Error pages: what went wrong, and where in this site's configuration to fix it."""
+
+from __future__ import annotations
+
+from chalice.app import Response
+
+from chalicelib import web
+from chalicelib.config import Config, Dashboard
+from chalicelib.errors import ThingSpeakError
+from chalicelib.render import ErrorView, Renderer
+
+BAD_REQUEST = "bad_request"
+NOT_FOUND = "not_found"
+
+
+class ErrorPages:
+    def __init__(self, renderer: Renderer, config: Config) -> None:
+        self._renderer = renderer
+        self._config = config
+
+    def page(self, code: str, message: str, status: int) -> Response:
+        view = ErrorView(code=code, title=web.TITLES.get(code, code), message=message)
+        return web.html(self._renderer.error(view), status)
+
+    def thingspeak_page(self, exc: ThingSpeakError, dashboard: Dashboard) -> Response:
+        view = ErrorView(
+            code=exc.code, title=exc.title, message=exc.message, fix=self._fix(exc, dashboard)
+        )
+        return web.html(self._renderer.error(view), web.status_for(exc))
+
+    def _fix(self, exc: ThingSpeakError, dashboard: Dashboard) -> str | None:
+        """Where the setting to change lives: the dashboards file, or the environment."""
+        in_file = self._config.source != "THINGSPEAK_CHANNEL_ID"
+        where = f"dashboard {dashboard.name!r} in {self._config.source}"
+        if exc.code == "channel_not_found":
+            if in_file:
+                return f"Check channel = {dashboard.channel} for {where}."
+            return "Check THINGSPEAK_CHANNEL_ID in .chalice/config.json."
+        if exc.code == "read_api_key_required":
+            if in_file:
+                return (
+                    "Copy the channel's Read API Key from ThingSpeak (your channel, tab API "
+                    f"Keys) and name where it is kept for {where}: read_api_key_param (an SSM "
+                    "SecureString, in production) or read_api_key_env (an environment "
+                    "variable, locally); then deploy again or restart chalice local."
+                )
+            return (
+                "Copy the channel's Read API Key from ThingSpeak (your channel, tab API Keys) "
+                "and set it for this stage in .chalice/config.json as THINGSPEAK_READ_API_KEY, "
+                "or in production keep it in SSM as a SecureString named by "
+                "THINGSPEAK_READ_API_KEY_PARAM; then deploy again or restart chalice local."
+            )
+        return None

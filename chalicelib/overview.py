@@ -1,0 +1,131 @@
+"""The overview: one card per dashboard, fetched concurrently within one time bound.
+
+A cold overview of N channels costs about the slowest channel, not the sum, and a
+failing or hanging channel shows its problem on its own card while the others show
+their readings. Cards need only the newest entry, so a cold cache fetches each
+channel's tail, not its day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from datetime import UTC, datetime
+
+from chalice.app import Response
+
+from chalicelib import web
+from chalicelib.errorpages import BAD_REQUEST, ErrorPages
+from chalicelib.errors import ThingSpeakError, UpstreamTimeout
+from chalicelib.logs import note
+from chalicelib.reading import Card, build_card
+from chalicelib.render import Renderer, humanize_age
+from chalicelib.service import Snapshot
+from chalicelib.views import DashboardView
+
+# Under the 8 s a visitor is promised, whatever any one channel does; each read has its
+# own 7 s deadline, so this only matters for a read already queued behind another.
+OVERVIEW_SECONDS = 7.5
+MAX_WORKERS = 8
+
+
+class Overview:
+    def __init__(
+        self,
+        views: Sequence[DashboardView],
+        renderer: Renderer,
+        errors: ErrorPages,
+        build: str,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        seconds: float = OVERVIEW_SECONDS,
+    ) -> None:
+        self._views = tuple(views)
+        self._renderer = renderer
+        self._errors = errors
+        self._build = hashlib.sha256(
+            (repr([v.dashboard for v in views]) + build).encode()
+        ).hexdigest()[:12]
+        self._now = now
+        self._seconds = seconds
+        self._pool: ThreadPoolExecutor | None = None
+        self._page_cache: tuple[object, str] | None = None
+
+    def page(self, headers: Mapping[str, str], query: Mapping[str, str] | None = None) -> Response:
+        if problem := web.unexpected_parameters(query):
+            return self._errors.page(BAD_REQUEST, problem, 400)
+        cards, now = self.cards(), self._now()
+        etag = self._etag("overview", cards)
+        if web.not_modified(headers, etag):
+            return web.not_modified_response(etag)
+        key = tuple((c, humanize_age(now - c.created_at) if c.created_at else None) for c in cards)
+        if self._page_cache is None or self._page_cache[0] != key:
+            self._page_cache = (key, self._renderer.overview(cards, now))
+        return web.html(self._page_cache[1], etag=etag)
+
+    def api(self, headers: Mapping[str, str], query: Mapping[str, str] | None = None) -> Response:
+        if problem := web.unexpected_parameters(query):
+            return web.json_error(BAD_REQUEST, problem, 400)
+        cards, now = self.cards(), self._now()
+        etag = self._etag("dashboards", cards)
+        if web.not_modified(headers, etag):
+            return web.not_modified_response(etag)
+        return web.json_body([card.to_json(now) for card in cards], etag=etag)
+
+    def cards(self) -> tuple[Card, ...]:
+        results = self._fetch_all()
+        now = self._now()
+        cards = []
+        for view, result in zip(self._views, results, strict=True):
+            if isinstance(result, ThingSpeakError):
+                cards.append(build_card(view.dashboard, None, now, result))
+            else:
+                cards.append(build_card(view.dashboard, result.feed, now, result.error))
+        # Not `cache`: that field holds one word for a one-channel view.
+        note(
+            dashboards={
+                v.dashboard.name: _cache(r) for v, r in zip(self._views, results, strict=True)
+            }
+        )
+        return tuple(cards)
+
+    def _fetch_all(self) -> list[Snapshot | ThingSpeakError]:
+        if len(self._views) == 1:
+            return [_get(self._views[0])]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                max_workers=min(MAX_WORKERS, len(self._views)), thread_name_prefix="overview"
+            )
+        futures = [self._pool.submit(_get, view) for view in self._views]
+        wait(futures, timeout=self._seconds)
+        return [_result(future, self._seconds) for future in futures]
+
+    def _etag(self, kind: str, cards: tuple[Card, ...]) -> str:
+        # What a card shows besides its age: "N min ago" moves on under a weak ETag.
+        shown = [
+            (c.name, c.title, c.created_at_iso, c.headline, c.stale, c.error and c.error.code)
+            for c in cards
+        ]
+        digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
+        return f'W/"{kind}-{digest}-{self._build}"'
+
+
+def _get(view: DashboardView) -> Snapshot | ThingSpeakError:
+    try:
+        return view.latest.get(history=False)
+    except ThingSpeakError as exc:
+        return exc
+
+
+def _result(
+    future: Future[Snapshot | ThingSpeakError], seconds: float
+) -> Snapshot | ThingSpeakError:
+    if future.done():
+        return future.result()
+    return UpstreamTimeout(f"ThingSpeak did not answer within {seconds:g} seconds.")
+
+
+def _cache(result: Snapshot | ThingSpeakError) -> str:
+    if isinstance(result, ThingSpeakError):
+        return f"error:{result.code}"
+    return result.cache
