@@ -3,6 +3,8 @@ PYTHON ?= $(shell scripts/find-python)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# What mypy --strict checks: everything that runs in Lambda or from the command line.
+TYPED := app.py chalicelib deploy emulator
 
 
 .PHONY: serve test lint bench emulator clean browser-tools
@@ -19,10 +21,11 @@ serve: $(STAMP)
 browser-tools:
 	scripts/ensure-browser-tools
 
-## test: lint, then the whole test suite (installs Chromium and Lighthouse when missing)
+## test: lint (ruff, mypy --strict), then the whole test suite (installs Chromium and Lighthouse when missing)
 test: $(STAMP) browser-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict $(TYPED)
 	$(BIN)/python -m pytest
 
 ## bench: page size, Lighthouse scores, cache-hit and cold-start ratios, as a table
@@ -30,7 +33,7 @@ bench: $(STAMP) browser-tools
 	$(BIN)/python scripts/bench.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy --strict $(TYPED)
 
 ## emulator: only the ThingSpeak emulator, on http://127.0.0.1:8001
 emulator: $(STAMP)
