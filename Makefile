@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TYPED := app.py chalicelib deploy emulator
 
 
-.PHONY: serve test lint bench emulator clean browser-tools
+.PHONY: serve test lint bench emulator clean browser-tools templates alerts
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,9 +35,18 @@ bench: $(STAMP) browser-tools
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy --strict $(TYPED)
 
+## templates: compile the Jinja2 templates ahead of time (after editing templates/*.html)
+templates: $(STAMP)
+	$(BIN)/python scripts/compile_templates.py
+
 ## emulator: only the ThingSpeak emulator, on http://127.0.0.1:8001
 emulator: $(STAMP)
 	$(BIN)/python -m emulator --port 8001
+
+## alerts: with `make serve` running, check its dashboards' alerts every 15 s and print each
+## one (a channel counts as quiet after 1 min here); ALERTS_DB=file shares state with serve
+alerts: $(STAMP)
+	$(BIN)/python -m deploy.alerts watch --stage local --every 15 --quiet-after 1
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build artifacts .chalice/deployments tools/lighthouse/node_modules

@@ -1,6 +1,6 @@
 """ThingSpeak Glance: the routes. Everything else lives in chalicelib/."""
 
-from chalice.app import Chalice, Request, Response
+from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response
 
 from chalicelib.logs import access_log
 from chalicelib.site import Site
@@ -55,3 +55,28 @@ def _request() -> Request:
     assert request is not None  # Chalice sets it before calling any view
     return request
 
+
+# --- alerts (issue 10). The alert code is imported inside each function, so the page's
+# cold start never loads it (or the crypto it needs to send).
+
+
+@app.route("/api/push/key", methods=["GET"])
+def push_key() -> Response:
+    from chalicelib import alertweb
+
+    return alertweb.push_key()
+
+
+@app.route("/api/push/subscriptions", methods=["POST", "DELETE"])
+def push_subscriptions() -> Response:
+    from chalicelib import alertweb
+
+    request = _request()
+    return alertweb.subscriptions(site.config, request.method, request.raw_body)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def check_alerts(event: CloudWatchEvent) -> dict[str, object]:
+    from chalicelib import alertcheck
+
+    return alertcheck.run(site.config, site.client, context=event.context)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from chalicelib.errors import MalformedResponse
@@ -31,6 +34,9 @@ class Channel:
     id: int
     name: str
     fields: tuple[Field, ...]
+    # The newest entry's id, even when the read returned none of it (None: no entries
+    # ever, or not said). Not part of what a page shows, so not compared.
+    last_entry_id: int | None = field(default=None, compare=False, repr=False)
 
     def field(self, number: int) -> Field | None:
         return next((f for f in self.fields if f.number == number), None)
@@ -40,11 +46,16 @@ class Channel:
 class Entry:
     entry_id: int
     created_at: datetime
-    # (field number, value) for every field the channel defines.
-    values: tuple[tuple[int, str | None], ...]
+    # The field numbers the channel defines (one tuple shared by a feed's entries) and
+    # each one's value, in that order.
+    numbers: tuple[int, ...]
+    values: tuple[str | None, ...]
 
     def value(self, number: int) -> str | None:
-        return dict(self.values).get(number)
+        try:
+            return self.values[self.numbers.index(number)]
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,24 @@ class Feed:
     def latest(self) -> Entry | None:
         return self.entries[-1] if self.entries else None
 
+    # A day of a busy channel is thousands of entries: the charts read it by column, in
+    # loops that run in C, and each column is built once per feed.
+    @cached_property
+    def stamps(self) -> list[float]:
+        """Each entry's time as Unix seconds, oldest first."""
+        return list(map(datetime.timestamp, map(attrgetter("created_at"), self.entries)))
+
+    def column(self, number: int) -> tuple[str | None, ...]:
+        """Field `number`'s value in every entry, oldest first (None where absent)."""
+        return self._columns.get(number) or tuple(e.value(number) for e in self.entries)
+
+    @cached_property
+    def _columns(self) -> dict[int, tuple[str | None, ...]]:
+        if not self.entries or len(set(map(attrgetter("numbers"), self.entries))) != 1:
+            return {}  # the channel's fields changed between entries: column() falls back
+        columns = zip(*map(attrgetter("values"), self.entries), strict=True)
+        return dict(zip(self.entries[0].numbers, columns, strict=True))
+
 
 def parse_feed(payload: Any) -> Feed:
     if not isinstance(payload, dict):
@@ -64,9 +93,12 @@ def parse_feed(payload: Any) -> Feed:
     feeds = payload.get("feeds")
     if not isinstance(feeds, list):
         raise MalformedResponse("'feeds' is missing or not a list")
-    entries = sorted(
-        (_entry(item, channel) for item in feeds), key=lambda e: (e.created_at, e.entry_id)
-    )
+    entries = _entries_quickly(feeds, channel)
+    if entries is None:  # something unusual: check every value on its own
+        numbers = tuple(f.number for f in channel.fields)
+        entries = [_entry(item, numbers) for item in feeds]
+    # ThingSpeak sends oldest first; sorting sorted data is one pass.
+    entries.sort(key=attrgetter("created_at", "entry_id"))
     return Feed(channel=channel, entries=tuple(entries))
 
 
@@ -86,20 +118,59 @@ def _channel(raw: Any) -> Channel:
         if not isinstance(field_name, str):
             raise MalformedResponse(f"name of field{n} is not a string")
         fields.append(Field(n, _text(field_name).strip() or f"Field {n}"))
+    last = raw.get("last_entry_id")
     return Channel(
-        id=channel_id, name=(name or "").strip() or f"Channel {channel_id}", fields=tuple(fields)
+        id=channel_id,
+        name=(name or "").strip() or f"Channel {channel_id}",
+        fields=tuple(fields),
+        last_entry_id=last if type(last) is int else None,
     )
 
 
-def _entry(raw: Any, channel: Channel) -> Entry:
-    if not isinstance(raw, dict):
+def _entries_quickly(feeds: list[Any], channel: Channel) -> list[Entry] | None:
+    """The usual feed in few steps per entry; None if anything is unusual.
+
+    A busy channel's day is thousands of entries: this is most of a cold view's work, so
+    everything is checked all at once, in loops that run in C. Usual: objects with an
+    integer entry_id, a UTC created_at ending in Z, and ASCII strings or nulls as values.
+    Anything else takes the careful path, which says what is wrong.
+    """
+    if not all(type(item) is dict for item in feeds):
+        return None
+    numbers = tuple(f.number for f in channel.fields)
+    keys = [f"field{n}" for n in numbers]
+    rows = [tuple(map(item.get, keys)) for item in feeds]
+    every = list(chain.from_iterable(rows))
+    if not set(map(type, every)) <= _PLAIN or not "".join(filter(None, every)).isascii():
+        return None
+    try:
+        ids = list(map(itemgetter("entry_id"), feeds))
+        texts = list(map(itemgetter("created_at"), feeds))
+        if not set(map(type, ids)) <= {int} or not set(map(type, texts)) <= {str}:
+            return None
+        times = list(map(datetime.fromisoformat, texts))
+    except (KeyError, ValueError):
+        return None
+    if times and (
+        set(map(attrgetter("tzinfo"), times)) != {UTC}
+        or min(map(attrgetter("year"), times)) < 1970
+        or max(map(attrgetter("year"), times)) > 9998
+    ):
+        return None
+    return list(map(Entry, ids, times, repeat(numbers), rows))
+
+
+_PLAIN = {str, type(None)}
+
+
+def _entry(raw: Any, numbers: tuple[int, ...]) -> Entry:
+    if type(raw) is not dict:
         raise MalformedResponse("a feed entry is not an object")
     return Entry(
         entry_id=_int(raw.get("entry_id"), "entry_id"),
         created_at=parse_timestamp(raw.get("created_at")),
-        values=tuple(
-            (f.number, _value(raw.get(f"field{f.number}"), f.number)) for f in channel.fields
-        ),
+        numbers=numbers,
+        values=tuple(_value(raw.get(f"field{n}"), n) for n in numbers),
     )
 
 
@@ -140,4 +211,39 @@ def parse_timestamp(raw: Any) -> datetime:
     # Outside this range "24 hours before" or "N minutes ago" cannot even be computed.
     if not 1970 <= parsed.year <= 9998:
         raise MalformedResponse("created_at is not a plausible date")
-    return parsed.astimezone(UTC)
+    return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
+
+
+# --- One field's rows (fields/<n>.json), for the field page's longer ranges. Rows that
+# ThingSpeak aggregated (average=60) carry no entry_id, so they are not Entries.
+
+
+@dataclass(frozen=True)
+class Sample:
+    created_at: datetime  # an aggregate's bucket start
+    value: str | None  # exactly as sent; None for an empty bucket
+
+
+@dataclass(frozen=True)
+class Series:
+    channel: Channel
+    number: int
+    samples: tuple[Sample, ...]  # oldest first
+
+
+def parse_series(payload: Any, number: int) -> Series:
+    if not isinstance(payload, dict):
+        raise MalformedResponse(f"expected a JSON object, got {type(payload).__name__}")
+    channel = _channel(payload.get("channel"))
+    rows = payload.get("feeds")
+    if not isinstance(rows, list):
+        raise MalformedResponse("'feeds' is missing or not a list")
+    samples = []
+    for row in rows:
+        if type(row) is not dict:
+            raise MalformedResponse("a feed row is not an object")
+        samples.append(
+            Sample(parse_timestamp(row.get("created_at")), _value(row.get(f"field{number}"), number))
+        )
+    samples.sort(key=attrgetter("created_at"))
+    return Series(channel, number, tuple(samples))

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from operator import sub
 from typing import Any
 
 from chalicelib.config import Dashboard, FieldDisplay
 from chalicelib.errors import ThingSpeakError
 from chalicelib.feed import Feed
-from chalicelib.trend import build_trend
+from chalicelib.trend import Trend, build_trends, span_label
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # ThingSpeak allows 255 characters a value; a glance page has no room for an essay.
@@ -26,9 +27,87 @@ TEMPERATURE_UNITS = ("°C", "°F")
 
 @dataclass(frozen=True)
 class Sparkline:
+    """A field's chart as the page shows it: every label formatted like the value."""
+
     path: str  # SVG path data, see trend.py
     low: str | None  # formatted like the value itself
     high: str | None
+    low_at: datetime
+    high_at: datetime
+    start: datetime  # the span really shown (see trend.span_label)
+    end: datetime
+    span: str  # "24 h", or the truth: "last 2 h 13 min"
+    what: str  # what one point is: "reading", "hourly average"
+    times: tuple[int, ...]  # the points a finger can pick: Unix seconds, oldest first
+    ys: tuple[float, ...]
+    values: tuple[str, ...]  # each formatted like the value
+
+    # The scrub data as compact attributes: times as deltas, space-separated.
+    @property
+    def data_t(self) -> str:
+        deltas = [self.times[0], *map(sub, self.times[1:], self.times)]
+        return " ".join(map(str, deltas))
+
+    @property
+    def data_y(self) -> str:
+        return " ".join(f"{y:g}" for y in self.ys)
+
+    @property
+    def data_v(self) -> str:
+        return " ".join(self.values)
+
+    @property
+    def span_phrase(self) -> str:
+        """For a screen reader: "last 24 h", "last 2 h 13 min"."""
+        return self.span if self.span.startswith("last") else f"last {self.span}"
+
+    @property
+    def start_unix(self) -> int:
+        return int(self.start.timestamp())
+
+    @property
+    def end_unix(self) -> int:
+        return int(self.end.timestamp())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "span": self.span,
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "what": self.what,
+            "path": self.path,
+            "t": list(self.times),
+            "y": list(self.ys),
+            "v": list(self.values),
+            "low": self.low,
+            "high": self.high,
+            "low_at": _iso(self.low_at),
+            "high_at": _iso(self.high_at),
+        }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sparkline_of(trend: Trend, display: FieldDisplay) -> Sparkline:
+    def shown(raw: str) -> str:
+        return format_value(raw, display)[0] or "–"
+
+    return Sparkline(
+        path=trend.path,
+        low=format_value(trend.low.raw, display)[0],
+        high=format_value(trend.high.raw, display)[0],
+        low_at=datetime.fromtimestamp(trend.low.at, UTC),
+        high_at=datetime.fromtimestamp(trend.high.at, UTC),
+        start=trend.start,
+        end=trend.end,
+        span=span_label(trend.start, trend.end),
+        what=trend.what,
+        times=tuple(p.at for p in trend.points),
+        ys=trend.ys,
+        values=tuple(shown(p.raw) for p in trend.points),
+    )
 
 
 @dataclass(frozen=True)
@@ -57,6 +136,7 @@ class FieldReading:
             "numeric": self.numeric,
             "day_low": self.sparkline.low if self.sparkline else None,
             "day_high": self.sparkline.high if self.sparkline else None,
+            "trend": self.sparkline.to_json() if self.sparkline else None,
         }
 
 
@@ -123,9 +203,9 @@ def build_reading(
     upstream_error: ThingSpeakError | None = None,
 ) -> Reading:
     latest = feed.latest
-    fields = tuple(
-        field_reading(feed, number, dashboard) for number in shown_fields(feed, dashboard)
-    )
+    numbers = shown_fields(feed, dashboard)
+    trends = build_trends(feed, numbers)
+    fields = tuple(field_reading(feed, n, dashboard, trends[n]) for n in numbers)
     return Reading(
         channel_id=feed.channel.id,
         channel_name=feed.channel.name,
@@ -144,7 +224,7 @@ def shown_fields(feed: Feed, dashboard: Dashboard) -> tuple[int, ...]:
 
 
 def field_reading(
-    feed: Feed, number: int, dashboard: Dashboard, with_trend: bool = True
+    feed: Feed, number: int, dashboard: Dashboard, trend: Trend | None = None
 ) -> FieldReading:
     display = dashboard.display_for(number)
     field = feed.channel.field(number)
@@ -153,11 +233,7 @@ def field_reading(
     raw = latest.value(number) if latest else None
     shown, numeric = format_value(raw, display)
     unit = display.unit or (display.conversion.unit if display.conversion else None)
-    trend = build_trend(feed, number, display) if with_trend else None
-    sparkline = None
-    if trend is not None:
-        low, high = format_value(trend.low, display)[0], format_value(trend.high, display)[0]
-        sparkline = Sparkline(trend.path, low, high)
+    sparkline = sparkline_of(trend, display) if trend is not None else None
     return FieldReading(
         number=number,
         name=name,
@@ -249,7 +325,7 @@ def build_card(
     headline = None
     if feed is not None and latest is not None:
         numbers = shown_fields(feed, dashboard)
-        headline = field_reading(feed, numbers[0], dashboard, with_trend=False) if numbers else None
+        headline = field_reading(feed, numbers[0], dashboard) if numbers else None
     title = dashboard.title or (feed.channel.name if feed else f"Channel {dashboard.channel}")
     return Card(
         name=dashboard.name,

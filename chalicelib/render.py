@@ -15,9 +15,18 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    Environment,
+    FileSystemLoader,
+    ModuleLoader,
+    StrictUndefined,
+    Template,
+    select_autoescape,
+)
 from markupsafe import Markup
 
 from chalicelib.reading import Card, Reading
@@ -25,6 +34,9 @@ from chalicelib.reading import Card, Reading
 # The project root locally; the package root in Lambda, where `chalice package` copies
 # vendor/templates (a link to templates/) next to app.py.
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+# Made by `make templates`; ships with the function (chalicelib/ does).
+COMPILED_DIR = Path(__file__).resolve().parent / "templates_compiled"
+DIGEST_FILE = "SOURCES.sha256"
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,7 @@ def _load_assets(directory: Path) -> Assets:
             "img-src 'self' data:",
             "manifest-src 'self'",
             "connect-src 'self'",
+            "worker-src 'self'",  # /sw.js, the offline copy of the pages
             "base-uri 'none'",
             "form-action 'none'",
             "frame-ancestors 'none'",
@@ -93,20 +106,51 @@ def when(created_at: datetime | None, now: datetime) -> When | None:
     )
 
 
+def environment(directory: Path, loader: BaseLoader | None = None) -> Environment:
+    """The one Jinja2 set-up, for rendering and for compiling ahead of time alike."""
+    return Environment(
+        loader=loader or FileSystemLoader(directory),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def sources_digest(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("*.html")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _loader(directory: Path, compiled: Path = COMPILED_DIR) -> BaseLoader:
+    """The precompiled templates (scripts/compile_templates.py) while they match the
+    sources; the sources themselves otherwise, so an edit is never served stale."""
+    stamp = compiled / DIGEST_FILE
+    if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == sources_digest(directory):
+        return ModuleLoader(compiled)
+    return FileSystemLoader(directory)
+
+
 class Renderer:
     def __init__(self, directory: Path = TEMPLATES_DIR, refresh_seconds: float = 60) -> None:
-        self._env = Environment(
-            loader=FileSystemLoader(directory),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self._env = environment(directory, _loader(directory))
         self.assets = _load_assets(directory)
         self._refresh_seconds = int(refresh_seconds)
-        self._page = self._env.get_template("page.html")
-        self._error = self._env.get_template("error.html")
-        self._overview = self._env.get_template("overview.html")
+
+    # Each template is loaded when first needed: a cold first view needs only its own.
+    @cached_property
+    def _page(self) -> Template:
+        return self._env.get_template("page.html")
+
+    @cached_property
+    def _error(self) -> Template:
+        return self._env.get_template("error.html")
+
+    @cached_property
+    def _overview(self) -> Template:
+        return self._env.get_template("overview.html")
 
     def page(self, reading: Reading, now: datetime, api_path: str, overview_link: bool) -> str:
         return self._page.render(

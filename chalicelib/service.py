@@ -4,7 +4,11 @@ Each page view costs at most one upstream request, and most cost none:
 - while the cache is younger than CACHE_TTL_SECONDS, nothing is fetched;
 - otherwise a small request (the newest TAIL_RESULTS entries) tops the day up;
 - every HISTORY_REFRESH_SECONDS, or when the tail does not join what we hold, one large
-  request (HISTORY_RESULTS entries) replaces the day instead.
+  request replaces the day instead: the entries of the last HISTORY_MINUTES (at most
+  HISTORY_RESULTS), not 8000 entries of which a busy channel's oldest third is older than
+  the day shown. A channel known to be quiet gets its newest HISTORY_RESULTS entries
+  instead, so its day is whole too (on a cold start its first chart may show a shorter,
+  honestly labelled span), and one with nothing in the last day is asked again.
 When a fetch fails, the last good feed is served, marked stale (stale-if-error), and
 ThingSpeak is not asked again before the window (or its Retry-After) has passed.
 
@@ -18,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from chalicelib.errors import RateLimited, ThingSpeakError
@@ -26,6 +30,7 @@ from chalicelib.feed import Feed
 
 HISTORY = timedelta(hours=24)
 HISTORY_RESULTS = 8000  # ThingSpeak's maximum; a day of entries every 11 s or slower
+HISTORY_MINUTES = 24 * 60 + 5  # the day, and a margin for the clocks
 HISTORY_REFRESH_SECONDS = 600.0
 TAIL_RESULTS = 20
 # Upper bound on how long a 429's Retry-After can silence us: a glance page that stays
@@ -35,8 +40,8 @@ MAX_BACKOFF_SECONDS = 300.0
 CacheStatus = Literal["hit", "miss", "stale"]
 
 
-# Fetches the channel's newest `results` entries.
-Fetch = Callable[[int], Feed]
+# Fetches the channel's newest `results` entries, of the last `minutes` if given.
+Fetch = Callable[[int, int | None], Feed]
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,10 @@ class LatestFeed:
         fetch: Fetch,
         ttl_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._fetch = fetch
+        self._wall = wall
         self._ttl = ttl_seconds
         self._clock = clock
         self._lock = threading.Lock()
@@ -91,7 +98,7 @@ class LatestFeed:
                 not self._has_history or now - self._history_at >= HISTORY_REFRESH_SECONDS
             )
             try:
-                fetched = self._fetch(HISTORY_RESULTS if whole_day else TAIL_RESULTS)
+                fetched = self._fetch_day() if whole_day else self._fetch(TAIL_RESULTS, None)
             except ThingSpeakError as exc:
                 self._failure = _Failure(exc, now + self._backoff(exc))
                 return self._fallback(exc)
@@ -108,6 +115,19 @@ class LatestFeed:
                 self._version += 1
             self._feed, self._fetched_at, self._failure = merged, now, None
             return Snapshot(merged, "miss", self._version)
+
+    def _fetch_day(self) -> Feed:
+        margin = timedelta(minutes=HISTORY_MINUTES) - HISTORY
+        held = self._feed.latest if self._feed else None
+        if held is not None and self._wall() - held.created_at > margin:
+            # A quiet channel: the last minutes would cut its day short.
+            return self._fetch(HISTORY_RESULTS, None)
+        day = self._fetch(HISTORY_RESULTS, HISTORY_MINUTES)
+        if day.latest is None and day.channel.last_entry_id is not None:
+            # Nothing in the last day: quiet for longer (its newest entry is still news),
+            # or empty. The one case that costs a second request.
+            return self._fetch(HISTORY_RESULTS, None)
+        return day
 
     def _backoff(self, error: ThingSpeakError) -> float:
         if isinstance(error, RateLimited) and error.retry_after:

@@ -18,7 +18,7 @@ from chalicelib.errorpages import NOT_FOUND, ErrorPages
 from chalicelib.feed import Feed
 from chalicelib.overview import Overview
 from chalicelib.render import Renderer
-from chalicelib.service import LatestFeed
+from chalicelib.service import Fetch, LatestFeed
 from chalicelib.thingspeak import ReadKey, ThingSpeakClient
 from chalicelib.views import DashboardView
 
@@ -44,7 +44,7 @@ class Site:
             cache_key = (dashboard.channel, dashboard.read_api_key_param, dashboard.read_api_key)
             if cache_key not in feeds:
                 fetch = _fetcher(self.client, dashboard, _read_key(dashboard, keys))
-                feeds[cache_key] = LatestFeed(fetch, config.cache_ttl_seconds)
+                feeds[cache_key] = LatestFeed(fetch, config.cache_ttl_seconds, wall=now)
             self.views[dashboard.name] = DashboardView(
                 dashboard, feeds[cache_key], self.renderer, build, self.errors, now, several
             )
@@ -94,19 +94,20 @@ class Site:
         if found is None:
             return self.errors.page(NOT_FOUND, f"There is no page called /{name} here.", 404)
         if web.not_modified(headers, found.etag):
-            return web.not_modified_response(found.etag, "public, max-age=86400")
-        return web.static(found.body, found.content_type, found.etag)
+            return web.not_modified_response(found.etag, found.cache_control)
+        return web.static(found.body, found.content_type, found.etag, found.cache_control)
 
 
 def _no_dashboard(name: str) -> str:
     return f"There is no dashboard called {name[:80]!r} here."
 
 
-def _fetcher(client: ThingSpeakClient, dashboard: Dashboard, key: ReadKey) -> Callable[[int], Feed]:
+def _fetcher(client: ThingSpeakClient, dashboard: Dashboard, key: ReadKey) -> Fetch:
     channel = dashboard.channel
 
-    def fetch(results: int) -> Feed:
-        return client.feed(channel, results, key)
+    def fetch(results: int, minutes: int | None) -> Feed:
+        extra = {"minutes": str(minutes)} if minutes else None
+        return client.feed(channel, results, key, extra)
 
     return fetch
 

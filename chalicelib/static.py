@@ -1,4 +1,5 @@
-"""The web app manifest and icons: what "Add to Home Screen" needs, read once."""
+"""The web app manifest, icons and service worker: what "Add to Home Screen" and offline
+use need, read once."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ from chalicelib.render import TEMPLATES_DIR
 
 ICONS = TEMPLATES_DIR / "icons"
 THEME = "#0b6e4f"
+DAY = "public, max-age=86400"
+# Where sw.js takes the build; a changed build is a changed worker, which the browser
+# installs in place of the old one (and its cache).
+BUILD_MARK = b"__BUILD__"
 
 
 @dataclass(frozen=True)
 class StaticFile:
     body: bytes
     content_type: str
+    cache_control: str = DAY
     etag: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -49,9 +55,26 @@ def _manifest() -> bytes:
     return json.dumps(manifest, separators=(",", ":")).encode()
 
 
+def build_of(directory: Path = TEMPLATES_DIR) -> str:
+    """The hash of every template and asset: what a deploy changes about the pages."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def service_worker(directory: Path = TEMPLATES_DIR) -> StaticFile:
+    source = (directory / "sw.js").read_bytes()
+    body = source.replace(BUILD_MARK, build_of(directory).encode())
+    # no-cache: the browser asks again on every check, so a new deploy is picked up at once.
+    return StaticFile(body, "text/javascript; charset=utf-8", "no-cache")
+
+
 def load(directory: Path = ICONS) -> dict[str, StaticFile]:
     files = {"/manifest.webmanifest": StaticFile(_manifest(), "application/manifest+json")}
     files["/robots.txt"] = StaticFile(b"User-agent: *\nAllow: /\n", "text/plain; charset=utf-8")
+    files["/sw.js"] = service_worker(directory.parent)
     files["/icon.svg"] = StaticFile((directory / "icon.svg").read_bytes(), "image/svg+xml")
     for name in ("icon-192.png", "icon-512.png", "apple-touch-icon.png"):
         files[f"/{name}"] = StaticFile((directory / name).read_bytes(), "image/png")

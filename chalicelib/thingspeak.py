@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
 
 import requests
 import urllib3
@@ -24,7 +25,7 @@ from chalicelib.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from chalicelib.feed import Feed, parse_feed
+from chalicelib.feed import Feed, Series, parse_feed, parse_series
 from chalicelib.logs import note
 
 # Connect, then each socket read; the overall deadline also stops a body that trickles
@@ -39,6 +40,7 @@ USER_AGENT = "thingspeak-glance/1.0"
 logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 ReadKey = Callable[[], str | None]
+_Parsed = TypeVar("_Parsed")
 
 
 class ThingSpeakClient:
@@ -67,10 +69,31 @@ class ThingSpeakClient:
         The key is asked for only now, so an SSM failure surfaces as this read's error.
         """
         params = {"results": str(results), **(extra or {})}
+        status, headers, body = self._get(f"/channels/{channel_id}/feeds.json", params, read_key)
+        return _interpret(channel_id, status, headers, body)
+
+    def series(
+        self,
+        channel_id: int,
+        number: int,
+        params: Mapping[str, str],
+        read_key: ReadKey = lambda: None,
+    ) -> Series:
+        """GET /channels/{id}/fields/{number}.json: one field's rows, ThingSpeak's
+        aggregates included (average=60 and the like), with the same errors as feed()."""
+        path = f"/channels/{channel_id}/fields/{number}.json"
+        status, headers, body = self._get(path, dict(params), read_key)
+        return _interpret(
+            channel_id, status, headers, body, lambda payload: parse_series(payload, number)
+        )
+
+    def _get(
+        self, path: str, params: dict[str, str], read_key: ReadKey
+    ) -> tuple[int, requests.structures.CaseInsensitiveDict[str], bytes]:
         api_key = read_key()
         if api_key:
             params["api_key"] = api_key
-        url = f"{self._base_url}/channels/{channel_id}/feeds.json"
+        url = f"{self._base_url}{path}"
         started = time.monotonic()
         deadline = started + self._deadline_seconds
         try:
@@ -95,7 +118,7 @@ class ThingSpeakClient:
                 f"Could not connect to ThingSpeak ({type(exc).__name__})."
             ) from None
         note(upstream_status=status, upstream_ms=_ms_since(started), upstream_bytes=len(body))
-        return _interpret(channel_id, status, headers, body)
+        return status, headers, body
 
 
 def _ms_since(started: float) -> float:
@@ -134,8 +157,12 @@ def _wait_at_most(response: requests.Response, seconds: float) -> None:
 
 
 def _interpret(
-    channel_id: int, status: int, headers: requests.structures.CaseInsensitiveDict[str], body: bytes
-) -> Feed:
+    channel_id: int,
+    status: int,
+    headers: requests.structures.CaseInsensitiveDict[str],
+    body: bytes,
+    parse: Callable[[Any], _Parsed] = parse_feed,  # type: ignore[assignment]
+) -> _Parsed:
     # The status beats the body: a 404 is "no such channel" even when the body is -1.
     if status == 404:
         raise ChannelNotFound(f"ThingSpeak has no channel {channel_id}.")
@@ -154,7 +181,7 @@ def _interpret(
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise MalformedResponse("ThingSpeak's answer is not valid JSON.") from None
     try:
-        return parse_feed(payload)
+        return parse(payload)
     except MalformedResponse as exc:
         raise MalformedResponse(f"ThingSpeak's answer is not a channel feed: {exc}.") from None
 

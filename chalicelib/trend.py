@@ -1,100 +1,218 @@
-"""A field's last 24 hours as a tiny server-rendered SVG path (a sparkline).
+"""A field's readings over a span: a small server-rendered SVG path (the sparkline) and
+the real readings a finger can pick out of it.
 
-The day is cut into BUCKETS slots; each slot plots the mean of its numeric readings. Two
-slots are joined only when the time between them is no more than GAP_FACTOR times the
-channel's usual interval, so a gap in the data shows as a gap, never as a straight line
-drawn across it, while an hourly channel still draws a line, not a row of dots.
-The curve uses floats (shape only); the min and max labels are formatted
-from the readings as sent, through the field's own decimals and conversion.
+The span is the last 24 hours, or less when ThingSpeak's 8000-entry cap (or the channel's
+own age) covers less: the chart and its labels then say so ("last 2 h 13 min") instead of
+claiming a day. The span is cut into SLOTS; each slot keeps its lowest and highest
+reading, so the curve keeps every peak and dip while shipping at most 2 x SLOTS points,
+each a real reading (value as sent, and when). Two points are joined only when the time
+between them is no more than GAP_FACTOR times the channel's usual interval (or two
+slots), so a gap in the data shows as a gap, never as a straight line drawn across it.
+The curve uses floats (shape only); min, max and every point's label are formatted from
+the readings as sent, through the field's own decimals and conversion.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import statistics
+from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from operator import sub
 
-from chalicelib.config import FieldDisplay
 from chalicelib.feed import Feed
 
-BUCKETS = 96  # a quarter of an hour each
-WIDTH = BUCKETS - 1
+WIDTH = 100.0
 HEIGHT = 24.0
 SPAN = timedelta(hours=24)
+SLOTS = 40
 GAP_FACTOR = 3
+# A day whose first reading comes this late is still called a day.
+FULL_SPAN_TOLERANCE = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Point:
+    at: int  # unix seconds
+    value: float  # for the curve only
+    raw: str  # the reading as sent
 
 
 @dataclass(frozen=True)
 class Trend:
-    path: str  # SVG path data in a WIDTH x HEIGHT box, y pointing down
-    low: str  # the lowest reading as sent
-    high: str
-    start: datetime
+    path: str  # SVG path data in a WIDTH x height box, y pointing down
+    points: tuple[Point, ...]  # oldest first; the last is the newest reading
+    ys: tuple[float, ...]  # each point's y in the box
+    low: Point  # the lowest reading of the span, as sent
+    high: Point
+    start: datetime  # the span the chart really shows
     end: datetime
+    what: str = "reading"  # what one point is
+
+    @property
+    def low_raw(self) -> str:
+        return self.low.raw
+
+    @property
+    def high_raw(self) -> str:
+        return self.high.raw
 
 
-def build_trend(feed: Feed, number: int, display: FieldDisplay) -> Trend | None:
+def span_label(start: datetime, end: datetime, whole: timedelta = SPAN) -> str:
+    """'24 h' for a whole span, else the truth: 'last 2 h 13 min'."""
+    seconds = (end - start).total_seconds()
+    if seconds >= (whole - FULL_SPAN_TOLERANCE).total_seconds():
+        return _whole(whole)
+    minutes = max(1, int(seconds // 60))
+    hours, minutes = divmod(minutes, 60)
+    if hours >= 48:
+        return f"last {hours // 24} days"
+    if hours and minutes:
+        return f"last {hours} h {minutes} min"
+    return f"last {hours} h" if hours else f"last {minutes} min"
+
+
+def _whole(whole: timedelta) -> str:
+    days = whole.days
+    return f"{days} days" if days > 1 else f"{int(whole.total_seconds() // 3600)} h"
+
+
+def build_trend(feed: Feed, number: int, height: float = HEIGHT) -> Trend | None:
+    return build_trends(feed, (number,), height)[number]
+
+
+def build_trends(
+    feed: Feed, numbers: tuple[int, ...], height: float = HEIGHT
+) -> dict[int, Trend | None]:
+    """Each field's trend over the day before its newest entry."""
     latest = feed.latest
     if latest is None:
-        return None
+        return dict.fromkeys(numbers)
     end = latest.created_at
-    start = end - SPAN
-    sums = [0.0] * BUCKETS
-    counts = [0] * BUCKETS
-    low: tuple[float, str] | None = None
-    high: tuple[float, str] | None = None
-    times: list[datetime] = []
-    for entry in feed.entries:
-        if entry.created_at < start:
+    first = bisect_left(feed.stamps, (end - SPAN).timestamp())
+    stamps = feed.stamps[first:]
+    usual: float | None = None  # of the whole feed: most fields report in every entry
+    trends: dict[int, Trend | None] = {}
+    for number in numbers:
+        times, values, raws = numeric(stamps, feed.column(number)[first:])
+        if len(times) < 2:
+            trends[number] = None
             continue
-        raw = entry.value(number)
-        number_value = _number(raw)
-        if number_value is None or raw is None:
-            continue
-        slot = min(int((entry.created_at - start) / SPAN * BUCKETS), BUCKETS - 1)
-        sums[slot] += number_value
-        counts[slot] += 1
-        times.append(entry.created_at)
-        if low is None or number_value < low[0]:
-            low = (number_value, raw.strip())
-        if high is None or number_value > high[0]:
-            high = (number_value, raw.strip())
-    if low is None or high is None or sum(1 for c in counts if c) < 2:
-        return None
-    means = [s / c if c else None for s, c in zip(sums, counts, strict=True)]
-    usual = statistics.median((b - a).total_seconds() for a, b in itertools.pairwise(times))
-    slot_seconds = SPAN.total_seconds() / BUCKETS
-    reach = max(1, math.ceil(GAP_FACTOR * usual / slot_seconds))
-    # Every configured conversion is increasing, so converting cannot flip low and high.
-    return Trend(_path(means, low[0], high[0], reach), low[1], high[1], start, end)
+        if times is stamps:
+            usual = _usual_interval(stamps) if usual is None else usual
+            interval = usual
+        else:
+            interval = _usual_interval(times)
+        start = max(end - SPAN, datetime.fromtimestamp(times[0], UTC))
+        if start - (end - SPAN) <= FULL_SPAN_TOLERANCE:
+            start = end - SPAN
+        trends[number] = trend_of(times, values, raws, start, end, height, interval=interval)
+    return trends
 
 
-def _number(raw: str | None) -> float | None:
-    if raw is None:
+def numeric(
+    stamps: list[float], column: tuple[str | None, ...]
+) -> tuple[list[float], list[float], list[str]]:
+    """The numeric readings of a column with their times; text, nulls and nan left out."""
+    try:
+        # Most columns are all numbers: then one pass in C does it.
+        values = list(map(float, column))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        pass
+    else:
+        texts: list[str] = column  # type: ignore[assignment]
+        if all(map(math.isfinite, values)) and "_" not in "".join(texts):
+            return stamps, values, list(texts)
+    times, values, raws = [], [], []
+    for at, raw in zip(stamps, column, strict=True):
+        value = None if raw is None else _number(raw)
+        if value is not None and raw is not None:
+            times.append(at)
+            values.append(value)
+            raws.append(raw)
+    return times, values, raws
+
+
+def trend_of(
+    times: list[float],
+    values: list[float],
+    raws: list[str],
+    start: datetime,
+    end: datetime,
+    height: float = HEIGHT,
+    what: str = "reading",
+    interval: float | None = None,
+) -> Trend | None:
+    """The chart of numeric readings (oldest first) over [start, end]; `interval` is the
+    usual time between them (measured when not given)."""
+    if not times:
         return None
+    t0, t1 = start.timestamp(), end.timestamp()
+    length = max(t1 - t0, 1.0)
+    chosen = _decimate(times, values, t0, length)
+    low, high = min(values), max(values)
+    low_i, high_i = values.index(low), values.index(high)
+    spread = high - low
+    points = tuple(Point(int(times[i]), values[i], raws[i].strip()) for i in chosen)
+    ys = tuple(
+        round(height / 2 if spread == 0 else height - (p.value - low) / spread * height, 1)
+        for p in points
+    )
+    usual = _usual_interval(times) if interval is None else interval
+    reach = max(GAP_FACTOR * usual, 2 * length / SLOTS)
+    return Trend(
+        path=_path(points, ys, t0, length, reach),
+        points=points,
+        ys=ys,
+        low=Point(int(times[low_i]), low, raws[low_i].strip()),
+        high=Point(int(times[high_i]), high, raws[high_i].strip()),
+        start=start,
+        end=end,
+        what=what,
+    )
+
+
+def _decimate(times: list[float], values: list[float], t0: float, length: float) -> list[int]:
+    """Indices of each slot's lowest and highest reading, plus the newest, in time order."""
+    chosen = {0, len(times) - 1}
+    begin = 0
+    for slot in range(1, SLOTS + 1):
+        end = len(times) if slot == SLOTS else bisect_left(times, t0 + length * slot / SLOTS)
+        if end > begin:
+            part = values[begin:end]
+            chosen.add(begin + part.index(min(part)))
+            chosen.add(begin + part.index(max(part)))
+        begin = end
+    return sorted(chosen)
+
+
+def _usual_interval(times: list[float]) -> float:
+    gaps = sorted(map(sub, times[1:], times))
+    return gaps[len(gaps) // 2] if gaps else 0.0
+
+
+def _number(raw: str) -> float | None:
     try:
         value = float(raw)
     except ValueError:
         return None
-    return value if math.isfinite(value) else None
+    # float() also reads "1_000" and "nan"; neither is a reading the page would show.
+    return value if math.isfinite(value) and "_" not in raw else None
 
 
-def _path(means: list[float | None], low: float, high: float, reach: int) -> str:
-    """Path data; a slot joins the previous drawn one if at most `reach` slots away."""
-    spread = high - low
+def _path(
+    points: tuple[Point, ...], ys: tuple[float, ...], t0: float, length: float, reach: float
+) -> str:
+    """Path data; a point joins the previous one if at most `reach` seconds after it."""
     segments: list[list[str]] = []
-    previous: int | None = None
-    for x, mean in enumerate(means):
-        if mean is None:
-            continue
-        y = HEIGHT / 2 if spread == 0 else HEIGHT - (mean - low) / spread * HEIGHT
-        point = f"{x} {y:.1f}".removesuffix(".0")
-        if previous is not None and x - previous <= reach:
-            segments[-1].append(f"L{point}")
+    previous: float | None = None
+    for point, y in zip(points, ys, strict=True):
+        x = (point.at - t0) / length * WIDTH
+        text = f"{x:.1f} {y:.1f}".replace(".0 ", " ").removesuffix(".0")
+        if previous is not None and point.at - previous <= reach:
+            segments[-1].append(f"L{text}")
         else:
-            segments.append([f"M{point}"])
-        previous = x
+            segments.append([f"M{text}"])
+        previous = point.at
     # A lone reading between gaps is a zero-length line: with round caps, a dot.
     return "".join("".join(s) + ("h0" if len(s) == 1 else "") for s in segments)

@@ -72,10 +72,13 @@ def json_error(code: str, message: str, status: int, title: str | None = None) -
 TITLES = {"bad_request": "Nothing to choose here", "not_found": "Page not found"}
 
 
-def static(body: bytes, content_type: str, etag: str) -> Response:
-    # Icons and the manifest change only with a deploy. Chalice base64-encodes bytes for
-    # its binary types (image/png); text must reach it as str.
-    headers: Headers = {"Content-Type": content_type, "Cache-Control": "public, max-age=86400"}
+def static(
+    body: bytes, content_type: str, etag: str, cache_control: str = "public, max-age=86400"
+) -> Response:
+    # Icons and the manifest change only with a deploy (the service worker is revalidated
+    # on every check). Chalice base64-encodes bytes for its binary types (image/png); text
+    # must reach it as str.
+    headers: Headers = {"Content-Type": content_type, "Cache-Control": cache_control}
     headers["ETag"] = etag
     payload: bytes | str = body if content_type == "image/png" else body.decode("utf-8")
     return Response(body=payload, status_code=200, headers=headers)

@@ -1,8 +1,11 @@
-"""`python -m deploy.policy`: the stage's IAM policy, generated from its configuration.
+"""`python -m deploy.policy`: each function's IAM policy, generated from the stage's config.
 
-The function may read exactly the SSM parameters its dashboards file names, and nothing
-else; a test fails while the checked-in policy and the file disagree. Run it after
-adding a dashboard with a read_api_key_param.
+The web function may read exactly the SSM parameters its dashboards file names, and of
+the alerts table only the push subscriptions and the public push key. `check_alerts`
+may read those parameters and the VAPID private key, keep alert states, prune dead
+subscriptions and publish to the alerts topic. A test fails while the checked-in files
+and the config disagree. Run it after adding a dashboard with a read_api_key_param (the
+alerts setup command runs it for you).
 
     python -m deploy.policy [--stage prod] [--check]
 """
@@ -12,6 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +26,29 @@ from deploy.errors import DeployError
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".chalice" / "config.json"
+WEB = "api_handler"
+CHECK = "check_alerts"
 
 
-def stage_environment(config: dict[str, Any], stage: str) -> dict[str, str]:
-    """What Chalice gives the function: top-level variables, overridden by the stage's."""
+def stage_environment(
+    config: dict[str, Any], stage: str, function: str | None = None
+) -> dict[str, str]:
+    """What Chalice gives a function: top-level variables, the stage's, the function's."""
     stage_config = config.get("stages", {}).get(stage, {})
+    own = stage_config.get("lambda_functions", {}).get(function, {}) if function else {}
     return {
         **config.get("environment_variables", {}),
         **stage_config.get("environment_variables", {}),
+        **own.get("environment_variables", {}),
     }
 
 
-def policy_path(config: dict[str, Any], stage: str, path: Path = CONFIG) -> Path:
-    name = config.get("stages", {}).get(stage, {}).get("iam_policy_file", f"policy-{stage}.json")
+def policy_path(
+    config: dict[str, Any], stage: str, path: Path = CONFIG, function: str = WEB
+) -> Path:
+    stage_config = config.get("stages", {}).get(stage, {})
+    own = stage_config.get("lambda_functions", {}).get(function, {})
+    name = own.get("iam_policy_file") or stage_config.get("iam_policy_file", f"policy-{stage}.json")
     return path.parent / str(name)
 
 
@@ -42,57 +57,162 @@ def parameter_arn(name: str) -> str:
     return "arn:aws:ssm:*:*:parameter/" + name.lstrip("/")
 
 
-def web_policy(app_name: str, stage: str, parameters: tuple[str, ...]) -> dict[str, Any]:
-    statements: list[dict[str, Any]] = [
+@dataclass(frozen=True)
+class AlertNames:
+    """The alerts resources of a stage: from its environment once setup has written it,
+    else the names setup will give them (so the policy is right before and after)."""
+
+    table: str
+    topic_arn: str
+    vapid_param: str
+
+    @property
+    def table_arn(self) -> str:
+        return f"arn:aws:dynamodb:*:*:table/{self.table}"
+
+
+def alert_names(app_name: str, stage: str, env: Mapping[str, str]) -> AlertNames:
+    default = f"{app_name}-{stage}-alerts"
+    return AlertNames(
+        table=env.get("ALERTS_TABLE") or default,
+        topic_arn=env.get("ALERTS_TOPIC_ARN") or f"arn:aws:sns:*:*:{default}",
+        vapid_param=env.get("PUSH_VAPID_KEY_PARAM") or f"/{app_name}/{stage}/vapid-private-key",
+    )
+
+
+def _one_or_list(values: list[str]) -> str | list[str]:
+    return values if len(values) > 1 else values[0]
+
+
+def _logs(log_group_prefix: str) -> dict[str, Any]:
+    return {
+        "Sid": "WriteOwnLogs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": f"arn:aws:logs:*:*:log-group:/aws/lambda/{log_group_prefix}*",
+    }
+
+
+def _parameters(parameters: tuple[str, ...], read: str, decrypt: str) -> list[dict[str, Any]]:
+    if not parameters:
+        return []
+    arns = _one_or_list([parameter_arn(p) for p in parameters])
+    return [
+        {"Sid": read, "Effect": "Allow", "Action": "ssm:GetParameter", "Resource": arns},
         {
-            "Sid": "WriteOwnLogs",
+            "Sid": decrypt,
             "Effect": "Allow",
-            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": f"arn:aws:logs:*:*:log-group:/aws/lambda/{app_name}-{stage}*",
-        }
+            "Action": "kms:Decrypt",
+            "Resource": "arn:aws:kms:*:*:key/*",
+            "Condition": {
+                "StringLike": {
+                    "kms:ViaService": "ssm.*.amazonaws.com",
+                    "kms:EncryptionContext:PARAMETER_ARN": arns,
+                }
+            },
+        },
     ]
-    if parameters:
-        arns = [parameter_arn(p) for p in parameters]
-        statements.append(
-            {
-                "Sid": "ReadTheReadKeys",
-                "Effect": "Allow",
-                "Action": "ssm:GetParameter",
-                "Resource": arns if len(arns) > 1 else arns[0],
-            }
-        )
-        statements.append(
-            {
-                "Sid": "DecryptTheReadKeysThroughSsmOnly",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": "arn:aws:kms:*:*:key/*",
-                "Condition": {
-                    "StringLike": {
-                        "kms:ViaService": "ssm.*.amazonaws.com",
-                        "kms:EncryptionContext:PARAMETER_ARN": arns if len(arns) > 1 else arns[0],
-                    }
-                },
-            }
-        )
+
+
+def _items(sid: str, actions: list[str], table_arn: str, leading: list[str]) -> dict[str, Any]:
+    """DynamoDB actions on only the items whose partition key matches `leading`."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": table_arn,
+        "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": leading}},
+    }
+
+
+def web_policy(
+    app_name: str, stage: str, parameters: tuple[str, ...], alerts: AlertNames | None = None
+) -> dict[str, Any]:
+    statements = [
+        _logs(f"{app_name}-{stage}"),
+        *_parameters(parameters, "ReadTheReadKeys", "DecryptTheReadKeysThroughSsmOnly"),
+    ]
+    if alerts is not None:
+        statements += [
+            _items("ReadThePushPublicKey", ["dynamodb:GetItem"], alerts.table_arn, ["meta"]),
+            _items(
+                "KeepPushSubscriptions",
+                ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+                alerts.table_arn,
+                ["subs#*"],
+            ),
+        ]
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def generate(stage: str, path: Path = CONFIG) -> tuple[Path, dict[str, Any]]:
+def check_policy(
+    app_name: str, stage: str, parameters: tuple[str, ...], alerts: AlertNames
+) -> dict[str, Any]:
+    readable = (*parameters, alerts.vapid_param)
+    statements = [
+        _logs(f"{app_name}-{stage}-{CHECK}"),
+        *_parameters(tuple(dict.fromkeys(readable)), "ReadTheKeys", "DecryptTheKeysThroughSsmOnly"),
+        _items(
+            "KeepAlertStates",
+            ["dynamodb:Query", "dynamodb:PutItem"],
+            alerts.table_arn,
+            ["alert#*"],
+        ),
+        _items(
+            "ReadAndPrunePushSubscriptions",
+            ["dynamodb:Query", "dynamodb:DeleteItem"],
+            alerts.table_arn,
+            ["subs#*"],
+        ),
+        {
+            "Sid": "PublishAlerts",
+            "Effect": "Allow",
+            "Action": "sns:Publish",
+            "Resource": alerts.topic_arn,
+        },
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def generate(stage: str, path: Path = CONFIG) -> list[tuple[Path, dict[str, Any]]]:
+    """(file, policy) for the web function, and for check_alerts where the stage gives it
+    its own policy file (lambda_functions.check_alerts.iam_policy_file)."""
     config = chalice_config.load(path)
-    chalice_config.stage(config, stage, path)
+    stage_config = chalice_config.stage(config, stage, path)
+    env = stage_environment(config, stage)
     try:
-        dashboards = load_config(
-            stage_environment(config, stage), root=path.parent.parent, resolve_keys=False
-        )
+        dashboards = load_config(env, root=path.parent.parent, resolve_keys=False)
     except ConfigError as exc:
         raise DeployError(f"stage {stage}: {exc}") from None
     app_name = str(config.get("app_name", "thingspeak-glance"))
-    return policy_path(config, stage, path), web_policy(app_name, stage, dashboards.ssm_parameters)
+    params = dashboards.ssm_parameters
+    checking = CHECK in stage_config.get("lambda_functions", {})
+    alerts = alert_names(app_name, stage, env) if checking else None
+    web = policy_path(config, stage, path), web_policy(app_name, stage, params, alerts)
+    if alerts is None:
+        return [web]
+    check_env = stage_environment(config, stage, CHECK)
+    check_alerts = alert_names(app_name, stage, check_env)
+    check_file = policy_path(config, stage, path, CHECK)
+    if check_file == web[0]:
+        raise DeployError(
+            f"stage {stage}: lambda_functions.{CHECK}.iam_policy_file must name its own file "
+            "(it needs what the web function must not have)."
+        )
+    return [web, (check_file, check_policy(app_name, stage, params, check_alerts))]
 
 
 def render(policy: dict[str, Any]) -> str:
     return json.dumps(policy, indent=2, ensure_ascii=False) + "\n"
+
+
+def write(stage: str, path: Path = CONFIG) -> list[Path]:
+    """Writes every policy file of the stage; the files written."""
+    written = []
+    for target, policy in generate(stage, path):
+        target.write_text(render(policy), encoding="utf-8")
+        written.append(target)
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,27 +220,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="prod")
     parser.add_argument("--config", type=Path, default=CONFIG, help=argparse.SUPPRESS)
     parser.add_argument(
-        "--check", action="store_true", help="only say whether the checked-in policy agrees"
+        "--check", action="store_true", help="only say whether the checked-in policies agree"
     )
     args = parser.parse_args(argv)
     try:
-        target, policy = generate(args.stage, args.config)
+        policies = generate(args.stage, args.config)
     except DeployError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    current = target.read_text(encoding="utf-8") if target.exists() else ""
     if args.check:
-        if current and json.loads(current) == policy:
-            print(f"{target.name} agrees with the stage's dashboards")
+        stale = [
+            target.name
+            for target, policy in policies
+            if not target.exists() or json.loads(target.read_text(encoding="utf-8")) != policy
+        ]
+        if not stale:
+            names = ", ".join(target.name for target, _ in policies)
+            print(f"{names} agree with the stage's config")
             return 0
         print(
-            f"error: {target.name} does not match the stage's dashboards: run "
+            f"error: {', '.join(stale)} does not match the stage's config: run "
             f"python -m deploy.policy --stage {args.stage}",
             file=sys.stderr,
         )
         return 1
-    target.write_text(render(policy), encoding="utf-8")
-    print(f"wrote {target} ({len(policy['Statement'])} statements)")
+    for target, policy in policies:
+        target.write_text(render(policy), encoding="utf-8")
+        print(f"wrote {target} ({len(policy['Statement'])} statements)")
     return 0
 
 

@@ -37,6 +37,7 @@ Channels (ids fixed; `SCENARIO_CHANNELS[Scenario.X]` or `SCENARIO_CHANNELS["x"]`
 | 1015  | FAST         | "Fast station": power meter, 2 fields, an entry every 1 s, 2 days back |
 | 1016  | BUSY         | "Busy station": air quality, 8 numeric fields, every 15 s, 32 days back |
 | 1017  | GREENHOUSE   | "Greenhouse": Temperature °C, Humidity %, Soil moisture; every 60 s |
+| 1018-20 | (busy)     | "Busy station 2" to "4": copies of 1016 (`BUSY_CHANNEL_IDS`) |
 | other | NOT_FOUND    | 404 |
 
 Moving channels go back from midnight UTC (1017: 32 days too), so every past day is whole.
@@ -69,6 +70,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 from emulator.channels import (
+    BUSY_CHANNEL_IDS,
     DEMO_CHANNEL_ID,
     DEMO_WRITE_KEY,
     FAULTS,
@@ -80,6 +82,7 @@ from emulator.channels import (
 from emulator.server import CannedResponse, EmulatorServer, RecordedRequest, State
 
 __all__ = [
+    "BUSY_CHANNEL_IDS",
     "DEMO_CHANNEL_ID",
     "DEMO_WRITE_KEY",
     "FAULTS",

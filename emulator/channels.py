@@ -132,6 +132,10 @@ def make_channels() -> dict[int, Channel]:
     return {c.id: c for c in channels}
 
 
+# The busy station and its three copies (same readings, separate channels).
+BUSY_CHANNEL_IDS = (1016, 1018, 1019, 1020)
+
+
 def _busy_channels() -> list[Channel]:
     fast = Channel(
         1015,
@@ -163,4 +167,15 @@ def _busy_channels() -> list[Channel]:
         description="Tomatoes, an entry every minute",
         moving=Moving(stations.greenhouse, interval=60),
     )
-    return [fast, busy, greenhouse]
+    # Three more like it, for a benchmark overview of four busy dashboards.
+    more = [
+        Channel(
+            channel_id,
+            f"Busy station {n}",
+            dict(busy.fields),
+            description=busy.description,
+            moving=Moving(stations.air_quality, interval=15),
+        )
+        for n, channel_id in enumerate(BUSY_CHANNEL_IDS[1:], start=2)
+    ]
+    return [fast, busy, greenhouse, *more]

@@ -1,14 +1,11 @@
 (function () {
   "use strict";
   var doc = document;
-  var main = doc.querySelector("main[data-refresh]");
+  var main = doc.querySelector("main");
   if (!main) return;
-  var every = Math.max(2, Number(main.getAttribute("data-refresh")) || 60) * 1000;
-  var api = main.getAttribute("data-api");
-  var overview = main.hasAttribute("data-overview");
   var toggle = doc.querySelector("[data-unit-toggle]");
   var KEY = "glance-temperature-unit";
-  var etag = null, timer = null;
+  var etag = null, timer = null, offline = false, trouble = false;
 
   function $(selector, root) { return (root || doc).querySelector(selector); }
   function all(selector, root) { return Array.prototype.slice.call((root || doc).querySelectorAll(selector)); }
@@ -38,16 +35,21 @@
     var y = to === "°C" ? (x - 32) / 1.8 : x * 1.8 + 32;
     return y.toFixed(decimals).replace(/^-(0(\.0+)?)$/, "$1");
   }
+  // [unit as sent, unit shown]: only temperatures follow the toggle.
+  function units(box) {
+    var unit = box && $("[data-u]", box), from = unit ? unit.getAttribute("data-u") : "";
+    var want = preferred(), temperature = from === "°C" || from === "°F";
+    return [from, temperature && (want === "°C" || want === "°F") ? want : from, temperature];
+  }
   function applyUnits() {
-    var want = preferred(), shown = null;
+    var shown = null;
     all("[data-field],[data-card]").forEach(function (box) {
-      var unit = $("[data-u]", box);
-      var from = unit && unit.getAttribute("data-u");
-      if (from !== "°C" && from !== "°F") return;
-      var to = want === "°C" || want === "°F" ? want : from;
-      shown = shown || to;
-      all("[data-v]", box).forEach(function (el) { el.textContent = convert(el.getAttribute("data-v"), from, to); });
-      all("[data-u]", box).forEach(function (el) { el.textContent = to; });
+      var u = units(box);
+      if (!u[2]) return;
+      shown = shown || u[1];
+      // Not the charts' own data-v: those are lists, converted one point at a time.
+      all("[data-v]:not(svg)", box).forEach(function (el) { el.textContent = convert(el.getAttribute("data-v"), u[0], u[1]); });
+      all("[data-u]", box).forEach(function (el) { el.textContent = u[1]; });
     });
     if (toggle && shown) {
       toggle.textContent = "Show in " + (shown === "°C" ? "°F" : "°C");
@@ -62,9 +64,164 @@
     });
   }
 
+  // Scrubbing: the real point nearest the pointer, never an interpolated value.
+  var tip, dot, say, active = null;
+  function make(tag, className, parent) {
+    var el = doc.createElement(tag);
+    if (className) el.className = className;
+    if (parent) parent.appendChild(el);
+    return el;
+  }
+  function list(s, name) { return (s.getAttribute(name) || "").split(/\s+/).filter(Boolean); }
+  function chart(s) {
+    var at = 0, t = list(s, "data-t").map(function (d) { return (at += Number(d)); });
+    return {
+      s: s, t: t, y: list(s, "data-y").map(Number), v: list(s, "data-v"), i: t.length - 1,
+      what: s.getAttribute("data-what") || "reading", box: s.viewBox.baseVal,
+      a: Number(s.getAttribute("data-start")), b: Number(s.getAttribute("data-end"))
+    };
+  }
+  function nearest(c, x) {
+    var r = c.s.getBoundingClientRect(), when = c.a + (x - r.left) / r.width * (c.b - c.a);
+    var lo = 0, hi = c.t.length - 1;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (c.t[mid] < when) lo = mid + 1; else hi = mid;
+    }
+    return lo > 0 && when - c.t[lo - 1] < c.t[lo] - when ? lo - 1 : lo;
+  }
+  // The readout fits in the viewport and keeps clear of the finger: above it, else beside
+  // it, else below it.
+  function place(px, fx, fy, top, gap) {
+    var w = tip.offsetWidth, h = tip.offsetHeight, m = 6;
+    var vw = doc.documentElement.clientWidth, vh = doc.documentElement.clientHeight;
+    var x = Math.min(Math.max(px - w / 2, m), vw - w - m), y = Math.min(Math.max(fy - h / 2, m), vh - h - m);
+    var spots = [[x, Math.min(fy - gap, top - m) - h], [fx + gap, y], [fx - gap - w, y], [x, fy + gap]];
+    var spot = spots.filter(function (p) {
+      return p[0] >= m && p[1] >= m && p[0] + w <= vw - m && p[1] + h <= vh - m;
+    })[0] || [x, Math.max(m, Math.min(spots[0][1], vh - h - m))];
+    tip.style.left = spot[0] + "px";
+    tip.style.top = spot[1] + "px";
+  }
+  function show(c, i, fx, fy, gap) {
+    if (!c.t.length) return "";
+    c.i = i = Math.max(0, Math.min(i, c.t.length - 1));
+    var r = c.s.getBoundingClientRect(), fig = c.s.parentNode, f = fig.getBoundingClientRect();
+    var px = r.left + (c.t[i] - c.a) / (c.b - c.a) * r.width;
+    var py = r.top + (c.y[i] - c.box.y) / c.box.height * r.height;
+    if (!tip) {
+      tip = make("div", "tip", main);
+      tip.setAttribute("aria-hidden", "true");
+      make("b", "", tip); make("span", "at", tip); make("span", "", tip);
+      dot = make("span", "dot");
+    }
+    if (dot.parentNode !== fig) fig.appendChild(dot);
+    dot.style.left = px - f.left + "px";
+    dot.style.top = py - f.top + "px";
+    var u = units(c.s.closest("[data-field],[data-card]")), when = new Date(c.t[i] * 1000);
+    var parts = [
+      convert(c.v[i], u[0], u[1]) + (u[1] ? "\u202f" + u[1] : ""),
+      when.toLocaleString([], { month: "short", day: "numeric", hour: "numeric", minute: "2-digit", second: c.what === "reading" ? "2-digit" : undefined }),
+      c.what === "reading" ? "" : c.what
+    ];
+    parts.forEach(function (text, n) { tip.childNodes[n].textContent = text; });
+    tip.childNodes[1].setAttribute("data-at", when.toISOString());
+    tip.hidden = dot.hidden = false;
+    place(px, fx === null ? px : fx, fy === null ? py : fy, Math.min(r.top, py), gap);
+    return parts.filter(Boolean).join(", ");
+  }
+  function hide() {
+    active = null;
+    if (tip) tip.hidden = dot.hidden = true;
+  }
+  function grab(s) {
+    if (!s.getAttribute("data-t")) return null;
+    if (!active || active.s !== s) active = chart(s);
+    return active;
+  }
+  function point(e) {
+    var c = grab(e.currentTarget);
+    if (c) show(c, nearest(c, e.clientX), e.clientX, e.clientY, e.pointerType === "mouse" ? 14 : 32);
+  }
+  function step(e) {
+    var c = grab(e.currentTarget), keys = { ArrowLeft: -1, ArrowRight: 1 };
+    if (!c) return;
+    var i = e.key === "Home" ? 0 : e.key === "End" ? c.t.length - 1 : keys[e.key] ? c.i + keys[e.key] : null;
+    if (i === null) return;
+    e.preventDefault();
+    say.textContent = show(c, i, null, null, 10);
+  }
+  function scrubbable(s) {
+    s.tabIndex = 0;
+    s.addEventListener("pointerdown", point);
+    s.addEventListener("pointermove", point);
+    ["pointerup", "pointercancel", "pointerleave", "blur"].forEach(function (name) { s.addEventListener(name, hide); });
+    s.addEventListener("keydown", step);
+    s.addEventListener("focus", function () {
+      var c = grab(s);
+      if (c && s.matches(":focus-visible")) show(c, c.i, null, null, 10);
+    });
+  }
+  var charts = all(".trend svg");
+  if (charts.length) {
+    charts.forEach(scrubbable);
+    say = make("p", "visually-hidden", main);
+    say.setAttribute("aria-live", "polite");
+    addEventListener("scroll", function () { if (active && !active.s.matches(":focus")) hide(); }, { passive: true });
+  }
+
+  // Offline: the service worker answers from its copy; say so, and show the copy's real age.
+  var note = $("[data-note]"), noteText = note && note.textContent;
+  function mark() {
+    if (note) {
+      note.textContent = offline ? "Offline: this is the last reading this phone received." : noteText;
+      note.hidden = !offline && !trouble;
+    }
+  }
+  function setOffline(on) {
+    offline = on;
+    all("[data-when]").forEach(function (box) {
+      var badge = $(".off", box);
+      if (!badge && on && $("time[datetime]", box)) {
+        badge = make("strong", "badge off", box);
+        badge.textContent = "Offline";
+      }
+      if (badge) badge.hidden = !on;
+    });
+    mark();
+  }
+  function setTrouble(stale, unreachable) {
+    var badge = $("[data-stale]");
+    if (badge) badge.hidden = !stale;
+    trouble = unreachable;
+    mark();
+  }
+  if ("serviceWorker" in navigator) {
+    var had = Boolean(navigator.serviceWorker.controller);
+    // A new deploy's worker took over (not the first one): load its pages rather than keep
+    // running old script.
+    navigator.serviceWorker.addEventListener("controllerchange", function () {
+      if (had) location.reload();
+      had = true;
+    });
+    navigator.serviceWorker.register("/sw.js").catch(function () { /* offline copies are a bonus */ });
+  }
+
+  var api = main.hasAttribute("data-refresh") && main.getAttribute("data-api");
+  addEventListener("online", function () {
+    if (api) poll().then(schedule); else if (offline) location.reload();
+  });
+  addEventListener("offline", function () { setOffline(true); });
+  showTime();
+  applyUnits();
+  setOffline(main.hasAttribute("data-offline") || navigator.onLine === false);
+  setInterval(showTime, 30000);
+  if (!api) return;
+  var every = Math.max(2, Number(main.getAttribute("data-refresh")) || 60) * 1000;
+  var overview = main.hasAttribute("data-overview");
+
   function span(className, text, attribute, value) {
-    var el = doc.createElement("span");
-    el.className = className;
+    var el = make("span", className);
     el.textContent = text;
     if (attribute) el.setAttribute(attribute, value);
     return el;
@@ -83,14 +240,43 @@
       value.appendChild(span("text", field.display));
     }
   }
+  // The chart redrawn in place from the JSON's trend; false when the page must reload.
+  function showTrend(box, trend, unit) {
+    var fig = $(".trend", box), s = fig && $("svg", fig), last = 0;
+    if (!trend) { if (fig) fig.hidden = true; return true; }
+    if (!s) return false;
+    if (active && active.s === s) hide();
+    fig.hidden = false;
+    s.setAttribute("data-start", Date.parse(trend.start) / 1000);
+    s.setAttribute("data-end", Date.parse(trend.end) / 1000);
+    s.setAttribute("data-t", trend.t.map(function (t) { var d = t - last; last = t; return d; }).join(" "));
+    s.setAttribute("data-y", trend.y.join(" "));
+    s.setAttribute("data-v", trend.v.join(" "));
+    s.setAttribute("data-what", trend.what);
+    $("path", s).setAttribute("d", trend.path);
+    all("figcaption b[data-v]", fig).forEach(function (b, n) {
+      var v = n ? trend.high : trend.low;
+      b.setAttribute("data-v", v);
+      b.textContent = v;
+    });
+    var span = $("[data-span]", fig), label = s.getAttribute("aria-label") || "", cut = label.lastIndexOf(" over the ");
+    if (span) span.textContent = trend.span;
+    if (cut > 0) {
+      s.setAttribute("aria-label", label.slice(0, cut) + " over the " + (/^last/.test(trend.span) ? "" : "last ") + trend.span
+        + ", from " + trend.low + " to " + trend.high + (unit ? " " + unit : ""));
+    }
+    return true;
+  }
   function update(data) {
     var time = $("time[datetime]");
     if (!time && data.entry_id !== null) { location.reload(); return; }
     if (time && data.created_at) time.setAttribute("datetime", data.created_at);
-    data.fields.forEach(function (field) {
+    var whole = data.fields.every(function (field) {
       var box = $('[data-field="' + field.field + '"]');
       if (box) showValue(box, field);
+      return !box || field.trend === undefined || showTrend(box, field.trend, field.unit);
     });
+    if (!whole) { location.reload(); return; }
     var entry = $("[data-entry]");
     if (entry && data.entry_id !== null) entry.textContent = data.entry_id;
     setTrouble(data.stale, Boolean(data.upstream_error));
@@ -100,11 +286,6 @@
     }
     showTime();
     applyUnits();
-  }
-  function setTrouble(stale, unreachable) {
-    var badge = $("[data-stale]"), note = $("[data-note]");
-    if (badge) badge.hidden = !stale;
-    if (note) note.hidden = !unreachable;
   }
   function updateCards(cards) {
     cards.forEach(function (card) {
@@ -116,9 +297,9 @@
         showValue(box, { display: head.display, unit: head.unit, numeric: /^[-+]?[0-9.]+$/.test(head.display || "") });
         $("[data-stale]", box).hidden = !card.stale;
       }
-      var note = $("[data-error]", box);
-      note.hidden = !card.error;
-      if (card.error) note.textContent = card.error.title + (card.headline ? ": showing the last reading we have" : ". " + card.error.message);
+      var error = $("[data-error]", box);
+      error.hidden = !card.error;
+      if (card.error) error.textContent = card.error.title + (card.headline ? ": showing the last reading we have" : ". " + card.error.message);
     });
     showTime();
     applyUnits();
@@ -128,12 +309,16 @@
     var headers = etag ? { "If-None-Match": etag } : {};
     return fetch(api, { headers: headers, cache: "no-store", credentials: "same-origin" })
       .then(function (response) {
-        if (response.status === 304) { showTime(); return; }
+        var saved = response.headers.has("X-Glance-Offline");
+        setOffline(saved);
+        if (response.status === 304 || (saved && response.headers.get("ETag") === etag)) { showTime(); return; }
         if (!response.ok) { setTrouble(true, true); return; }
         etag = response.headers.get("ETag");
         return response.json().then(overview ? updateCards : update);
       })
-      .catch(function () { setTrouble(true, true); });
+      .catch(function () {
+        if (navigator.onLine === false) setOffline(true); else setTrouble(true, true);
+      });
   }
   function schedule() {
     clearTimeout(timer);
@@ -143,9 +328,5 @@
     if (doc.hidden) { clearTimeout(timer); return; }
     poll().then(schedule);
   });
-
-  showTime();
-  applyUnits();
-  setInterval(showTime, 30000);
   schedule();
 })();

@@ -179,3 +179,37 @@ def test_the_overview_shows_every_demo_sensor_and_updates_its_cards_in_place(
     weather.get_by_role("link").click()
     phone.wait_for_url("**/d/weather")
     expect(phone.locator(".headline .number")).to_have_text("-12.5")
+
+
+def test_the_page_installs_its_offline_worker_under_the_strict_policy(phone, served_app):
+    errors = open_page(phone, served_app + DASHBOARD)
+    worker = phone.evaluate("navigator.serviceWorker.ready.then((r) => r.active.scriptURL)")
+    assert worker == served_app + "/sw.js"
+    # It takes over the page that installed it, so the next poll is already kept.
+    for _ in range(100):
+        if phone.evaluate("Boolean(navigator.serviceWorker.controller)"):
+            break
+        phone.wait_for_timeout(100)
+    assert phone.evaluate("navigator.serviceWorker.controller.scriptURL") == worker
+    assert errors == []  # a worker the CSP refused would be logged here
+
+
+def test_every_chart_can_be_read_by_touch_keyboard_and_screen_reader(phone, served_app):
+    errors = open_page(phone, served_app + DASHBOARD)
+    charts = phone.locator(".trend svg")
+    assert charts.count() >= 6
+    for n in range(charts.count()):
+        chart = charts.nth(n)
+        assert chart.get_attribute("tabindex") == "0"
+        assert chart.get_attribute("aria-label")
+        assert chart.evaluate("el => getComputedStyle(el).touchAction") == "pan-y"
+    chart = charts.first
+    chart.focus()
+    expect(phone.locator(".tip")).to_be_visible()
+    # It starts on the latest reading: the one the page shows in large.
+    latest = phone.locator(".headline .number").inner_text()
+    assert phone.locator(".tip b").inner_text().startswith(latest + "\u202f")
+    phone.keyboard.press("ArrowLeft")
+    expect(phone.locator("[aria-live=polite]")).not_to_be_empty()
+    phone.screenshot(path=str(SHOTS / "phone-readout.png"))
+    assert errors == []

@@ -117,10 +117,12 @@ class Aws:
 
     acm: Any
     apigateway: Any
+    dynamodb: Any
     events: Any
     iam: Any
     lambda_: Any
     route53: Any
+    sns: Any
     ssm: Any
 
     @classmethod
@@ -128,7 +130,17 @@ class Aws:
         session = boto3.Session(
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
         )
-        services = ("acm", "apigateway", "events", "iam", "lambda", "route53", "ssm")
+        services = (
+            "acm",
+            "apigateway",
+            "dynamodb",
+            "events",
+            "iam",
+            "lambda",
+            "route53",
+            "sns",
+            "ssm",
+        )
         clients = [session.client(name, endpoint_url=url) for name in services]  # type: ignore[call-overload]
         return cls(*clients)
 
@@ -174,13 +186,17 @@ def test_deploy_redeploy_and_delete_leave_exactly_what_the_config_says(project: 
     certificate_arn = custom_domain(project.config())["certificate_arn"]
     certificate = aws.acm.describe_certificate(CertificateArn=certificate_arn)["Certificate"]
     assert certificate["Status"] == "ISSUED"
-    for name in parameter_names(project):
+    alerts_setup = [str(BIN / "python"), "-m", "deploy.alerts", "setup", "--stage", STAGE]
+    project.run("alerts setup", *alerts_setup, "--region", REGION)
+    alerts = assert_alerts_set_up(aws, project.config())
+    for name in parameter_names(project) - {alerts["PUSH_VAPID_KEY_PARAM"]}:
         aws.ssm.put_parameter(Name=name, Value="READKEY0123456789", Type="SecureString")
 
     project.run("deploy", chalice, "deploy", "--stage", STAGE)
     app = describe_app(project)
     functions = expected_functions(project, app)
     assert_deployed(aws, project, app, functions)
+    assert_check_alerts(aws, functions, alerts)
 
     project.run("alias", *domain_command, "alias", *where)
     assert_alias_points_at_the_domain(aws)
@@ -192,6 +208,10 @@ def test_deploy_redeploy_and_delete_leave_exactly_what_the_config_says(project: 
     project.run("delete", chalice, "delete", "--stage", STAGE)
     assert_nothing_of_ours_left(aws, app)
     assert_the_users_own_resources_left(aws, certificate_arn, parameter_names(project))
+    # What the alerts setup made is the user's too: `chalice delete` leaves it.
+    assert aws.dynamodb.describe_table(TableName=alerts["ALERTS_TABLE"])["Table"]
+    topics = [t["TopicArn"] for t in aws.sns.list_topics()["Topics"]]
+    assert alerts["ALERTS_TOPIC_ARN"] in topics
     print("timings:", {step: round(seconds, 2) for step, seconds in project.timings.items()})
 
 
@@ -397,6 +417,34 @@ def assert_schedule(events: Any, lambda_: Any, function_arn: str, expression: st
         if s["Principal"] == {"Service": "events.amazonaws.com"}
     ]
     assert sources == [rule["Arn"]]
+
+
+def assert_alerts_set_up(aws: Aws, config: Mapping[str, Any]) -> dict[str, str]:
+    """The setup command made the table, topic and key, and wrote their names for prod."""
+    env = config["stages"][STAGE]["environment_variables"]
+    names = {k: env[k] for k in ("ALERTS_TABLE", "ALERTS_TOPIC_ARN", "PUSH_VAPID_KEY_PARAM")}
+    table = aws.dynamodb.describe_table(TableName=names["ALERTS_TABLE"])["Table"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    ttl = aws.dynamodb.describe_time_to_live(TableName=names["ALERTS_TABLE"])
+    assert ttl["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
+    assert names["ALERTS_TOPIC_ARN"] in [t["TopicArn"] for t in aws.sns.list_topics()["Topics"]]
+    key = aws.ssm.get_parameter(Name=names["PUSH_VAPID_KEY_PARAM"])["Parameter"]
+    assert key["Type"] == "SecureString"
+    return names
+
+
+def assert_check_alerts(aws: Aws, functions: list[Function], alerts: Mapping[str, str]) -> None:
+    """Beyond what the config says (checked for every function): what it must say."""
+    (check,) = [f for f in functions if f.handler_name == "check_alerts"]
+    (web,) = [f for f in functions if f.handler_name == "api_handler"]
+    assert check.schedule == "rate(5 minutes)"
+    assert (check.memory, check.timeout) == (256, 60)
+    assert check.role_name != web.role_name and check.policy != web.policy
+    got = aws.lambda_.get_function_configuration(FunctionName=check.lambda_name)
+    assert {k: got["Environment"]["Variables"][k] for k in alerts} == dict(alerts)
+    assert "sns:Publish" in json.dumps(check.policy)
+    assert alerts["PUSH_VAPID_KEY_PARAM"].lstrip("/") in json.dumps(check.policy)
+    assert alerts["PUSH_VAPID_KEY_PARAM"].lstrip("/") not in json.dumps(web.policy)
 
 
 def domain_aliases(aws: Aws) -> dict[str, str]:

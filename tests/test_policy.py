@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from deploy.policy import main
 
@@ -80,3 +81,108 @@ def test_the_policy_check_fails_when_the_file_names_another_parameter(tmp_path):
         "arn:aws:ssm:*:*:parameter/glance/shed",
     ]
     assert main(["--stage", "prod", "--config", str(config), "--check"]) == 0
+
+
+# --- alerts: each function reaches only what it needs ----------------------------------------
+
+TABLE_ARN = "arn:aws:dynamodb:*:*:table/thingspeak-glance-prod-alerts"
+VAPID_ARN = "arn:aws:ssm:*:*:parameter/thingspeak-glance/prod/vapid-private-key"
+
+
+def _statements(name: str) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = json.loads((ROOT / ".chalice" / name).read_text())[
+        "Statement"
+    ]
+    return statements
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
+
+
+def _item_access(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """DynamoDB action -> the partition keys (LeadingKeys patterns) it may touch."""
+    found: dict[str, set[str]] = {}
+    for s in statements:
+        for action in _actions(s):
+            if action.startswith("dynamodb:"):
+                assert s["Resource"] == TABLE_ARN
+                leading = s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+                found.setdefault(action, set()).update(leading)
+    return found
+
+
+def test_the_web_function_reaches_only_push_subscriptions_and_the_public_key():
+    statements = _statements("policy-prod.json")
+
+    assert _item_access(statements) == {
+        "dynamodb:GetItem": {"meta"},
+        "dynamodb:PutItem": {"subs#*"},
+        "dynamodb:DeleteItem": {"subs#*"},
+        "dynamodb:Query": {"subs#*"},
+    }
+    everything = json.dumps(statements)
+    assert "vapid-private-key" not in everything and "sns:" not in everything
+
+
+def test_check_alerts_has_its_own_least_privilege_policy():
+    statements = _statements("policy-prod-check_alerts.json")
+    actions = [a for s in statements for a in _actions(s)]
+
+    assert all("*" not in a for a in actions)
+    assert all(s["Effect"] == "Allow" and s["Resource"] != "*" for s in statements)
+    (logs,) = [s for s in statements if _actions(s)[0].startswith("logs:")]
+    assert logs["Resource"].endswith(":log-group:/aws/lambda/thingspeak-glance-prod-check_alerts*")
+    (ssm,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
+    assert ssm["Resource"] == [PARAMETER_ARN, VAPID_ARN]
+    (kms,) = [s for s in statements if s["Action"] == "kms:Decrypt"]
+    assert kms["Condition"]["StringLike"]["kms:EncryptionContext:PARAMETER_ARN"] == [
+        PARAMETER_ARN,
+        VAPID_ARN,
+    ]
+    assert _item_access(statements) == {
+        "dynamodb:Query": {"alert#*", "subs#*"},
+        "dynamodb:PutItem": {"alert#*"},
+        "dynamodb:DeleteItem": {"subs#*"},
+    }
+    (sns,) = [s for s in statements if s["Action"] == "sns:Publish"]
+    assert sns["Resource"] == "arn:aws:sns:*:*:thingspeak-glance-prod-alerts"
+
+
+def test_prod_gives_check_alerts_its_policy_file_memory_and_timeout():
+    prod = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]
+    check = prod["lambda_functions"]["check_alerts"]
+
+    assert check["iam_policy_file"] == "policy-prod-check_alerts.json"
+    assert check["lambda_timeout"] == 60  # the checks' budget is 45 s of it
+    assert check["lambda_memory_size"] >= 256  # signing and encrypting pushes
+
+
+def test_the_policies_follow_the_names_the_alerts_setup_wrote(tmp_path):
+    project = tmp_path / "project"
+    (project / ".chalice").mkdir(parents=True)
+    (project / "chalicelib").mkdir()
+    (project / "chalicelib" / "dashboards.prod.toml").write_text(
+        (ROOT / "chalicelib" / "dashboards.prod.toml").read_text()
+    )
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    config["stages"]["prod"]["environment_variables"].update(
+        ALERTS_TABLE="my-alerts",
+        ALERTS_TOPIC_ARN="arn:aws:sns:eu-west-1:123456789012:my-topic",
+        PUSH_VAPID_KEY_PARAM="/mine/vapid",
+    )
+    path = project / ".chalice" / "config.json"
+    path.write_text(json.dumps(config))
+
+    assert main(["--stage", "prod", "--config", str(path)]) == 0
+
+    web = json.loads((project / ".chalice" / "policy-prod.json").read_text())
+    check = json.loads((project / ".chalice" / "policy-prod-check_alerts.json").read_text())
+    assert {s["Resource"] for s in web["Statement"] if "dynamodb" in json.dumps(s)} == {
+        "arn:aws:dynamodb:*:*:table/my-alerts"
+    }
+    resources = json.dumps(check)
+    assert "table/my-alerts" in resources
+    assert "arn:aws:sns:eu-west-1:123456789012:my-topic" in resources
+    assert "parameter/mine/vapid" in resources

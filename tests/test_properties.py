@@ -294,4 +294,6 @@ def test_any_path_or_query_is_answered_and_never_reaches_another_channel(
     assert len(urls) <= 1
     for url in urls:
         # Only the configured channel, only the parameter the app itself chose.
-        assert re.fullmatch(re.escape(feed_url(9)) + r"\?results=(8000|20)", url), url
+        assert re.fullmatch(
+            re.escape(feed_url(9)) + r"\?results=(8000&minutes=1445|8000|20)", url
+        ), url

@@ -5,15 +5,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import shutil
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
+from jinja2 import ModuleLoader
 
 from chalicelib.config import Dashboard
 from chalicelib.feed import parse_feed
 from chalicelib.reading import build_reading
-from chalicelib.render import ErrorView, Renderer, humanize_age
-from tests.conftest import at, load_fixture
+from chalicelib.render import TEMPLATES_DIR, ErrorView, Renderer, humanize_age
+from tests.conftest import ROOT, at, load_fixture
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +81,30 @@ def test_error_pages_escape_their_text_too(renderer):
 )
 def test_age_wording(seconds, words):
     assert humanize_age(timedelta(seconds=seconds)) == words
+
+
+def test_the_compiled_templates_are_up_to_date():
+    """`make templates` after editing a template: the function ships the compiled ones."""
+    result = subprocess.run(
+        [sys.executable, "scripts/compile_templates.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_page_comes_from_the_compiled_templates_while_they_match_the_sources():
+    renderer = Renderer()
+    assert isinstance(renderer._env.loader, ModuleLoader)
+
+
+def test_an_edited_template_is_rendered_from_its_source_never_stale(tmp_path):
+    edited = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, edited)
+    error = edited / "error.html"
+    error.write_text(error.read_text().replace("<h1>", "<h1>Edited: "))
+    renderer = Renderer(directory=edited)
+    view = ErrorView(code="not_found", title="Gone", message="Nothing here.")
+    assert "<h1>Edited: Gone</h1>" in renderer.error(view)

@@ -47,13 +47,15 @@ def test_page_shows_channel_name_headline_value_and_when_measured(thingspeak, ma
     assert '<strong class="badge" data-stale hidden>Stale</strong>' in body
 
 
-def test_the_request_to_thingspeak_always_sends_results(thingspeak, make_client):
+def test_the_request_to_thingspeak_always_sends_results_and_asks_for_the_last_day(
+    thingspeak, make_client
+):
     thingspeak.get(
         feed_url(9),
         json=load_fixture("channel_9.json"),
-        match=[matchers.query_param_matcher({"results": "8000"})],
+        match=[matchers.query_param_matcher({"results": "8000", "minutes": "1445"})],
     )
-    assert make_client().http.get("/").status_code == 200
+    assert make_client(now=JUST_AFTER).http.get("/").status_code == 200
 
 
 def test_read_key_is_sent_to_thingspeak_but_never_shown(thingspeak, make_client, caplog):
@@ -61,7 +63,11 @@ def test_read_key_is_sent_to_thingspeak_but_never_shown(thingspeak, make_client,
     thingspeak.get(
         feed_url(9),
         json=load_fixture("channel_9.json"),
-        match=[matchers.query_param_matcher({"results": "8000", "api_key": SECRET_KEY})],
+        match=[
+            matchers.query_param_matcher(
+                {"results": "8000", "minutes": "1445", "api_key": SECRET_KEY}
+            )
+        ],
     )
     client = make_client({"THINGSPEAK_READ_API_KEY": SECRET_KEY}, now=JUST_AFTER)
     for path in ("/", "/api/latest"):
@@ -93,6 +99,7 @@ def test_api_latest_returns_the_reading_as_json(thingspeak, make_client):
         "numeric": True,
         "day_low": None,
         "day_high": None,
+        "trend": None,  # one reading draws no chart
     }
     assert data["fields"][1]["value"] == "29.723991507430998"
 

@@ -132,4 +132,6 @@ def test_link_decorations_are_ignored_and_never_passed_on(path, thingspeak, make
     response = make_client().http.get(path)
     assert response.status_code == 200
     assert stub.call_count == 1  # the configured channel, with the app's own parameters
-    assert [call.request.url for call in thingspeak.calls] == [feed_url(9) + "?results=8000"]
+    assert [call.request.url for call in thingspeak.calls] == [
+        feed_url(9) + "?results=8000&minutes=1445"
+    ]

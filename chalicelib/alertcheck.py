@@ -1,0 +1,292 @@
+"""The scheduled check (`check_alerts`): every dashboard at once, within a time budget.
+
+Per dashboard: read its newest entry (one request per channel and key), read its
+condition records (one query), step each condition (chalicelib/alerts.py), write only
+what changed, and send what a change owes (chalicelib/notify.py). One JSON line per
+dashboard goes to stdout (CloudWatch): what was seen and sent, never a key or endpoint.
+
+How a change is sent exactly once: the write that records the new state also records
+its notice and a lease (alertstore.py). Only the check whose write won sends; it then
+clears the notice. If it dies first, the lease runs out and a later check sends it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from chalicelib.alerts import Observation, condition_keys, step
+from chalicelib.alertstore import (
+    DAY,
+    RECORD_DAYS,
+    AlertStore,
+    EmbeddedStore,
+    Record,
+    StoreError,
+    store_from_env,
+)
+from chalicelib.config import Config, Dashboard
+from chalicelib.errors import ThingSpeakError
+from chalicelib.feed import Feed
+from chalicelib.notify import (
+    AlertsConfigError,
+    MessageClock,
+    Notice,
+    Notifier,
+    PushSettings,
+    message_clock,
+    render,
+    ssm_secret,
+)
+from chalicelib.push import PushConfigError, parse_allowed_hosts
+from chalicelib.thingspeak import ReadKey, ThingSpeakClient
+
+BUDGET_SECONDS = 45.0  # under check_alerts' lambda_timeout (60 s in .chalice/config.json)
+MARGIN_SECONDS = 5.0  # what the handler keeps to write its lines and return
+LEASE_SECONDS = 300.0  # longer than any one send; a dead sender's notice waits this long
+WORKERS = 8
+# A record is rewritten (same state) when its TTL has less than this left, so a long
+# alarm never expires into "fine" and fires again.
+RENEW_WITHIN_SECONDS = (RECORD_DAYS - 30) * DAY
+DEFAULT_SUBJECT = "mailto:alerts@localhost"  # local only: setup writes PUSH_VAPID_SUBJECT
+
+Fetch = Callable[[Dashboard], Feed]
+Log = Callable[[dict[str, Any]], None]
+
+
+def write_line(line: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
+@dataclass(frozen=True)
+class Checker:
+    config: Config
+    fetch: Fetch
+    store: AlertStore
+    notifier: Notifier
+    clock: MessageClock = field(default_factory=MessageClock)
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    log: Log = write_line
+
+    def check_all(self, budget: float = BUDGET_SECONDS) -> list[dict[str, Any]]:
+        """One line per dashboard; those not done within `budget` seconds say timed_out."""
+        groups: dict[tuple[object, ...], list[Dashboard]] = {}
+        for dashboard in self.config.dashboards:
+            key = (dashboard.channel, dashboard.read_api_key_param, dashboard.read_api_key)
+            groups.setdefault(key, []).append(dashboard)
+        pool = ThreadPoolExecutor(min(WORKERS, len(groups)), thread_name_prefix="alert-check")
+        futures: dict[Future[list[dict[str, Any]]], list[Dashboard]] = {
+            pool.submit(self._check_group, group): group for group in groups.values()
+        }
+        done, _ = wait(futures, timeout=max(budget, 0.0))
+        # A check still running keeps its thread; its lease lets the next check finish it.
+        pool.shutdown(wait=False, cancel_futures=True)
+        lines: list[dict[str, Any]] = []
+        for future, group in futures.items():
+            if future in done:
+                lines.extend(future.result())
+            else:
+                lines.extend(_line(d, "timed_out", budget_s=round(budget, 1)) for d in group)
+        for line in lines:
+            self.log(line)
+        return lines
+
+    def _check_group(self, group: list[Dashboard]) -> list[dict[str, Any]]:
+        """Dashboards of one channel and key share one read of its newest entry."""
+        started = time.monotonic()
+        try:
+            feed, error = self.fetch(group[0]), None
+        except ThingSpeakError as exc:
+            feed, error = None, exc
+        fetch_ms = _ms(started)
+        return [self._check_one(d, Observation(self.now(), feed, error), fetch_ms) for d in group]
+
+    def _check_one(
+        self, dashboard: Dashboard, seen: Observation, fetch_ms: float
+    ) -> dict[str, Any]:
+        started = time.monotonic()
+        latest = seen.feed.latest if seen.feed else None
+        line = _line(
+            dashboard,
+            "ok" if seen.error is None else "thingspeak_error",
+            error=seen.error.code if seen.error else None,
+            latest_at=latest.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if latest else None,
+            fetch_ms=fetch_ms,
+        )
+        sent: list[dict[str, Any]] = []
+        try:
+            records = self.store.records(dashboard.name)
+            alarms = []
+            for key in condition_keys(dashboard):
+                record, delivered = self._advance(dashboard, key, records.get(key, Record()), seen)
+                if record.state.alarm:
+                    alarms.append(key)
+                if delivered is not None:
+                    sent.append(delivered)
+            line["alarms"] = alarms
+        except StoreError as exc:
+            line.update(outcome="store_error", error=str(exc))
+        except Exception as exc:  # one dashboard's surprise must not stop the others
+            line.update(outcome="error", error=_where(exc))
+        line["notified"] = sent
+        line["ms"] = _ms(started)
+        return line
+
+    def _advance(
+        self, dashboard: Dashboard, key: str, record: Record, seen: Observation
+    ) -> tuple[Record, dict[str, Any] | None]:
+        """Steps one condition; (its record as now stored, what was sent if anything)."""
+        now = seen.now.timestamp()
+        state, event = step(dashboard, key, record.state, seen)
+        renew = record.version > 0 and record.expires - now < RENEW_WITHIN_SECONDS
+        mine = False
+        if state != record.state or event is not None or renew:
+            outbox = render(event, seen.now, self.clock).to_json() if event else record.outbox
+            lease = now + LEASE_SECONDS if event else record.lease_until
+            new = Record(state, record.version + 1, outbox, lease, int(now) + RECORD_DAYS * DAY)
+            if not self.store.swap(dashboard.name, key, record, new):
+                return record, None  # another check recorded this change and sends it
+            record, mine = new, event is not None
+        owed = record.outbox
+        if owed is None:
+            return record, None
+        if not mine:
+            if record.lease_until > now:
+                return record, None  # being sent by another check right now
+            claimed = replace(record, version=record.version + 1, lease_until=now + LEASE_SECONDS)
+            if not self.store.swap(dashboard.name, key, record, claimed):
+                return record, None
+            record = claimed
+        notice = Notice.from_json(owed)
+        report = self.notifier.deliver(notice)
+        done = replace(record, version=record.version + 1, outbox=None, lease_until=0.0)
+        # Losing this swap means a newer change came meanwhile, with its own notice.
+        if self.store.swap(dashboard.name, key, record, done):
+            record = done
+        return record, {
+            "kind": notice.kind,
+            "condition": key,
+            "text": notice.body,
+            **report.to_json(),
+        }
+
+
+def _line(dashboard: Dashboard, outcome: str, **facts: Any) -> dict[str, Any]:
+    line = {"msg": "alert_check", "dashboard": dashboard.name, "channel": dashboard.channel}
+    line["outcome"] = outcome
+    line.update({k: v for k, v in facts.items() if v is not None})
+    return line
+
+
+def _where(exc: BaseException) -> str:
+    """The error's type and innermost line, never its message (which could quote a secret)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    place = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}{place}"
+
+
+def _ms(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 1)
+
+
+# --- wiring --------------------------------------------------------------------------------
+
+_read_keys: dict[str, ReadKey] = {}
+
+
+def read_key(dashboard: Dashboard) -> ReadKey:
+    """The dashboard's key; each SSM parameter is fetched once per warm container."""
+    param = dashboard.read_api_key_param
+    if param:
+        if param not in _read_keys:
+            from chalicelib.secrets import SsmReadKey
+
+            _read_keys[param] = SsmReadKey(param)
+        return _read_keys[param]
+    key = dashboard.read_api_key
+    return lambda: key
+
+
+def fetcher(client: ThingSpeakClient) -> Fetch:
+    def fetch(dashboard: Dashboard) -> Feed:
+        return client.feed(dashboard.channel, 1, read_key(dashboard))
+
+    return fetch
+
+
+def checker_from_env(
+    config: Config,
+    fetch: Fetch,
+    env: Mapping[str, str],
+    store: AlertStore | None = None,
+    **options: Any,
+) -> Checker | None:
+    """None when alerts are off (neither ALERTS_TABLE nor ALERTS_DB). Raises StoreError,
+    PushConfigError or AlertsConfigError, each one line, for unusable settings."""
+    store = store or store_from_env(env)
+    if store is None:
+        return None
+    push = None
+    param = env.get("PUSH_VAPID_KEY_PARAM", "").strip()
+    if param or isinstance(store, EmbeddedStore):
+        local = store if isinstance(store, EmbeddedStore) else None
+        push = PushSettings(
+            vapid_key=ssm_secret(param) if param else lambda: _local_key(local),
+            subject=env.get("PUSH_VAPID_SUBJECT", "").strip() or DEFAULT_SUBJECT,
+            allow=parse_allowed_hosts(env.get("PUSH_SERVICE_HOSTS")),
+        )
+    topic = env.get("ALERTS_TOPIC_ARN", "").strip() or None
+    notifier = Notifier(store, topic, push, echo=options.pop("echo", None))
+    clock = message_clock(env.get("ALERTS_TIMEZONE", "").strip() or None)
+    return Checker(config, fetch, store, notifier, clock, **options)
+
+
+def _local_key(store: EmbeddedStore | None) -> str:
+    assert store is not None
+    return store.local_vapid_keys()[0]
+
+
+def run(
+    config: Config,
+    client: ThingSpeakClient,
+    env: Mapping[str, str] | None = None,
+    context: Any = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """The Lambda handler's work; returns a summary (also what a test invoke sees).
+    `options` go to the Checker (a test's clock)."""
+    started = time.monotonic()
+    environ = os.environ if env is None else env
+    try:
+        checker = checker_from_env(config, fetcher(client), environ, **options)
+    except (StoreError, PushConfigError, AlertsConfigError) as exc:
+        write_line({"msg": "alert_check", "outcome": "misconfigured", "error": str(exc)})
+        return {"checked": 0, "error": str(exc)}
+    if checker is None:
+        write_line({"msg": "alert_check", "outcome": "off", "why": "ALERTS_TABLE is not set"})
+        return {"checked": 0, "off": True}
+    lines = checker.check_all(budget(context))
+    return {
+        "checked": len(lines),
+        "notified": sum(len(line.get("notified", [])) for line in lines),
+        "problems": sum(line["outcome"] != "ok" for line in lines),
+        "ms": _ms(started),
+    }
+
+
+def budget(context: Any) -> float:
+    """Seconds the checks may take: what the invocation has left, less a margin."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return BUDGET_SECONDS
+    return max(1.0, min(BUDGET_SECONDS, float(remaining()) / 1000 - MARGIN_SECONDS))
