@@ -39,6 +39,25 @@ def api_dashboard(name: str) -> Response:
     return site.dashboard_api(name, request.headers, request.query_params)
 
 
+@app.route("/d/{name}/field/{field}", methods=READ)
+def dashboard_field(name: str, field: str) -> Response:
+    """A field's own page over ?range=24h|7d|30d; `4.csv` is the same as CSV."""
+    request = _request()
+    return site.field(name, field, request.headers, request.query_params)
+
+
+@app.route("/field/{field}", methods=READ)
+def first_field(field: str) -> Response:
+    request = _request()
+    return site.field(None, field, request.headers, request.query_params)
+
+
+@app.route("/api/d/{name}/field/{field}", methods=READ)
+def api_dashboard_field(name: str, field: str) -> Response:
+    request = _request()
+    return site.field(name, field, request.headers, request.query_params, api=True)
+
+
 @app.route("/api/dashboards", methods=READ)
 def api_dashboards() -> Response:
     request = _request()
@@ -60,7 +79,7 @@ def _request() -> Request:
 # cold start never loads it (or the crypto it needs to send).
 
 
-@app.route("/api/push/key", methods=["GET"])
+@app.route("/api/push/key", methods=READ)
 def push_key() -> Response:
     from chalicelib import alertweb
 

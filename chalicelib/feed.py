@@ -242,8 +242,7 @@ def parse_series(payload: Any, number: int) -> Series:
     for row in rows:
         if type(row) is not dict:
             raise MalformedResponse("a feed row is not an object")
-        samples.append(
-            Sample(parse_timestamp(row.get("created_at")), _value(row.get(f"field{number}"), number))
-        )
+        value = _value(row.get(f"field{number}"), number)
+        samples.append(Sample(parse_timestamp(row.get("created_at")), value))
     samples.sort(key=attrgetter("created_at"))
     return Series(channel, number, tuple(samples))

@@ -25,6 +25,7 @@ from typing import Any, Literal, Protocol
 from chalicelib.alerts import Event
 from chalicelib.alertstore import StoreError
 from chalicelib.push import AllowList, PushConfigError, Subscription, send
+from chalicelib.secrets import SsmSecret
 
 # botocore logs whole responses at DEBUG, and one of them is the private key.
 for _name in ("botocore", "boto3", "urllib3"):
@@ -164,46 +165,6 @@ class SecretUnavailable(Exception):
     """The VAPID key could not be read from SSM; the message names the parameter only."""
 
 
-class SsmSecret:
-    """An SSM SecureString, fetched on first use and kept for the container's life."""
-
-    def __init__(self, name: str, client: Any = None) -> None:
-        self.name = name
-        self._client = client
-        self._value: str | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self) -> str:
-        with self._lock:
-            if self._value is None:
-                self._value = self._fetch()
-            return self._value
-
-    def __repr__(self) -> str:
-        return f"SsmSecret({self.name!r})"
-
-    def _fetch(self) -> str:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            if self._client is None:
-                import boto3
-
-                self._client = boto3.client("ssm")
-            answer = self._client.get_parameter(Name=self.name, WithDecryption=True)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "error")
-            raise SecretUnavailable(f"SSM refused {self.name} ({code}).") from None
-        except BotoCoreError as exc:
-            raise SecretUnavailable(
-                f"SSM could not be asked for {self.name} ({type(exc).__name__})."
-            ) from None
-        value = str(answer.get("Parameter", {}).get("Value", "")).strip()
-        if not value:
-            raise SecretUnavailable(f"SSM parameter {self.name} is empty.")
-        return value
-
-
 _secrets: dict[str, SsmSecret] = {}
 _secrets_lock = threading.Lock()
 
@@ -211,7 +172,7 @@ _secrets_lock = threading.Lock()
 def ssm_secret(name: str) -> SsmSecret:
     with _secrets_lock:
         if name not in _secrets:
-            _secrets[name] = SsmSecret(name)
+            _secrets[name] = SsmSecret(name, error=SecretUnavailable, what="VAPID private key")
         return _secrets[name]
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from chalice.app import Response
 
@@ -23,6 +23,9 @@ from chalicelib.reading import Card, build_card
 from chalicelib.render import Renderer, humanize_age
 from chalicelib.service import Snapshot
 from chalicelib.views import DashboardView
+
+if TYPE_CHECKING:  # imported when first needed: a dashboard's cold view never does
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 # Under the 8 s a visitor is promised, whatever any one channel does; each read has its
 # own 7 s deadline, so this only matters for a read already queued behind another.
@@ -92,6 +95,8 @@ class Overview:
     def _fetch_all(self) -> list[Snapshot | ThingSpeakError]:
         if len(self._views) == 1:
             return [_get(self._views[0])]
+        from concurrent.futures import ThreadPoolExecutor, wait
+
         if self._pool is None:
             self._pool = ThreadPoolExecutor(
                 max_workers=min(MAX_WORKERS, len(self._views)), thread_name_prefix="overview"

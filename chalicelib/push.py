@@ -28,6 +28,7 @@ _log = logging.getLogger(__name__)
 
 DEFAULT_PUSH_SERVICE_HOSTS: tuple[str, ...] = (
     "fcm.googleapis.com",  # Chrome, Edge on Android, Opera
+    "jmt17.google.com",  # Chromium builds without Google's API keys (Debian's, Ubuntu's)
     "updates.push.services.mozilla.com",  # Firefox
     "web.push.apple.com",  # Safari
     "*.notify.windows.com",  # Edge on Windows (WNS)

@@ -17,19 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-
-from jinja2 import (
-    BaseLoader,
-    Environment,
-    FileSystemLoader,
-    ModuleLoader,
-    StrictUndefined,
-    Template,
-    select_autoescape,
-)
-from markupsafe import Markup
+from typing import TYPE_CHECKING
 
 from chalicelib.reading import Card, Reading
+
+if TYPE_CHECKING:
+    # Imported where used instead: on a cold start Jinja2 loads while the first read of
+    # ThingSpeak is already on its way (see Site.prefetch).
+    from jinja2 import BaseLoader, Environment, Template
+    from markupsafe import Markup
 
 # The project root locally; the package root in Lambda, where `chalice package` copies
 # vendor/templates (a link to templates/) next to app.py.
@@ -64,14 +60,16 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
-def _load_assets(directory: Path) -> Assets:
+def _load_assets(directory: Path, alerts: bool = False) -> Assets:
     css = (directory / "glance.css").read_text(encoding="utf-8")
     js = (directory / "glance.js").read_text(encoding="utf-8")
+    # 'self' only where the bell's /bell.js is loaded: a site without alerts runs no file.
+    scripts = f"{_sha256(js)} 'self'" if alerts else _sha256(js)
     csp = "; ".join(
         (
             "default-src 'none'",
             f"style-src {_sha256(css)}",
-            f"script-src {_sha256(js)}",
+            f"script-src {scripts}",
             "img-src 'self' data:",
             "manifest-src 'self'",
             "connect-src 'self'",
@@ -82,6 +80,8 @@ def _load_assets(directory: Path) -> Assets:
         )
     )
     # Markup: the files are ours and must reach the page byte for byte, or the hash breaks.
+    from markupsafe import Markup
+
     return Assets(css=Markup(css), js=Markup(js), csp=csp)
 
 
@@ -108,6 +108,8 @@ def when(created_at: datetime | None, now: datetime) -> When | None:
 
 def environment(directory: Path, loader: BaseLoader | None = None) -> Environment:
     """The one Jinja2 set-up, for rendering and for compiling ahead of time alike."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     return Environment(
         loader=loader or FileSystemLoader(directory),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -127,6 +129,8 @@ def sources_digest(directory: Path) -> str:
 def _loader(directory: Path, compiled: Path = COMPILED_DIR) -> BaseLoader:
     """The precompiled templates (scripts/compile_templates.py) while they match the
     sources; the sources themselves otherwise, so an edit is never served stale."""
+    from jinja2 import FileSystemLoader, ModuleLoader
+
     stamp = compiled / DIGEST_FILE
     if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == sources_digest(directory):
         return ModuleLoader(compiled)
@@ -134,9 +138,12 @@ def _loader(directory: Path, compiled: Path = COMPILED_DIR) -> BaseLoader:
 
 
 class Renderer:
-    def __init__(self, directory: Path = TEMPLATES_DIR, refresh_seconds: float = 60) -> None:
+    def __init__(
+        self, directory: Path = TEMPLATES_DIR, refresh_seconds: float = 60, alerts: bool = False
+    ) -> None:
         self._env = environment(directory, _loader(directory))
-        self.assets = _load_assets(directory)
+        self.alerts = alerts  # the site has alerts set up: dashboard pages get the bell
+        self.assets = _load_assets(directory, alerts)
         self._refresh_seconds = int(refresh_seconds)
 
     # Each template is loaded when first needed: a cold first view needs only its own.
@@ -152,7 +159,14 @@ class Renderer:
     def _overview(self) -> Template:
         return self._env.get_template("overview.html")
 
-    def page(self, reading: Reading, now: datetime, api_path: str, overview_link: bool) -> str:
+    def page(
+        self,
+        reading: Reading,
+        now: datetime,
+        api_path: str,
+        overview_link: bool,
+        dashboard: str | None = None,
+    ) -> str:
         return self._page.render(
             reading=reading,
             when=when(reading.created_at, now),
@@ -160,6 +174,7 @@ class Renderer:
             refresh_seconds=self._refresh_seconds,
             api_path=api_path,
             overview_link=overview_link,
+            bell=dashboard if self.alerts else None,
         )
 
     def overview(self, cards: Sequence[Card], now: datetime) -> str:

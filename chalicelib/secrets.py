@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.errors import ReadKeyUnavailable
@@ -17,10 +18,23 @@ for _name in ("botocore", "boto3", "urllib3"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
 
-class SsmReadKey:
-    def __init__(self, parameter: str, client: Any = None) -> None:
+class SsmSecret:
+    """An SSM SecureString, fetched on first use and kept for the container's life.
+
+    Failures raise `error` with a message that names the parameter, never its value.
+    """
+
+    def __init__(
+        self,
+        parameter: str,
+        client: Any = None,
+        error: Callable[[str], Exception] = ReadKeyUnavailable,
+        what: str = "read key",
+    ) -> None:
         self.parameter = parameter
         self._client = client
+        self._error = error
+        self._what = what
         self._value: str | None = None
         self._lock = threading.Lock()
 
@@ -30,6 +44,9 @@ class SsmReadKey:
                 self._value = self._fetch()
             return self._value
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.parameter!r})"
+
     def _fetch(self) -> str:
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -37,15 +54,19 @@ class SsmReadKey:
             client = self._client or _ssm_client()
             answer = client.get_parameter(Name=self.parameter, WithDecryption=True)
         except ClientError as exc:
-            raise ReadKeyUnavailable(_explain(self.parameter, exc)) from None
+            raise self._error(_explain(self.parameter, exc, self._what)) from None
         except BotoCoreError as exc:
-            raise ReadKeyUnavailable(
+            raise self._error(
                 f"SSM could not be asked for {self.parameter} ({type(exc).__name__})."
             ) from None
         value = str(answer.get("Parameter", {}).get("Value", "")).strip()
         if not value:
-            raise ReadKeyUnavailable(f"SSM parameter {self.parameter} is empty.")
+            raise self._error(f"SSM parameter {self.parameter} is empty.")
         return value
+
+
+class SsmReadKey(SsmSecret):
+    """A channel's read key in SSM; failures are ReadKeyUnavailable (a 502 page)."""
 
 
 def _ssm_client() -> Any:
@@ -54,12 +75,12 @@ def _ssm_client() -> Any:
     return boto3.client("ssm")
 
 
-def _explain(parameter: str, exc: Any) -> str:
+def _explain(parameter: str, exc: Any, what: str) -> str:
     code = exc.response.get("Error", {}).get("Code", "")
     if code == "ParameterNotFound":
         return (
             f"SSM parameter {parameter} does not exist in this region: create it with "
-            f"aws ssm put-parameter --type SecureString --name {parameter} --value <read key>."
+            f"aws ssm put-parameter --type SecureString --name {parameter} --value <{what}>."
         )
     if code in ("AccessDeniedException", "AccessDenied"):
         return (

@@ -160,4 +160,9 @@ def _join(held: Feed, tail: Feed) -> Feed | None:
     if tail.latest is not None and tail.latest.entry_id < newest_held:
         return None  # the channel was cleared and refilled: start again
     newer = tuple(e for e in tail.entries if e.entry_id > newest_held)
-    return _last_day(Feed(tail.channel, held.entries + newer))
+    entries = held.entries + newer
+    if newer and newer[0].created_at < held.latest.created_at:
+        # A device that posts late (a bulk update, a clock put right) gives a newer id an
+        # older time: keep the day in time order, as parse_feed does.
+        entries = tuple(sorted(entries, key=lambda e: (e.created_at, e.entry_id)))
+    return _last_day(Feed(tail.channel, entries))

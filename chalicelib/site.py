@@ -7,20 +7,30 @@ travels to another channel.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from chalice.app import Response
 
 from chalicelib import static, web
 from chalicelib.config import Config, ConfigError, Dashboard, load_config
 from chalicelib.errorpages import NOT_FOUND, ErrorPages
-from chalicelib.feed import Feed
+from chalicelib.errors import ThingSpeakError
+from chalicelib.feed import Feed, Series
 from chalicelib.overview import Overview
 from chalicelib.render import Renderer
 from chalicelib.service import Fetch, LatestFeed
 from chalicelib.thingspeak import ReadKey, ThingSpeakClient
 from chalicelib.views import DashboardView
+
+if TYPE_CHECKING:  # the field pages load with their first view, not with every cold start
+    from chalicelib.field import FieldPages
+    from chalicelib.history import FieldHistory
 
 
 class Site:
@@ -30,37 +40,55 @@ class Site:
         client: ThingSpeakClient | None = None,
         renderer: Renderer | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        prefetch: bool = False,
     ) -> None:
         self.config = config
-        self.renderer = renderer or Renderer(refresh_seconds=config.refresh_seconds)
         self.client = client or ThingSpeakClient(config.thingspeak_url)
-        self.errors = ErrorPages(self.renderer, config)
-        build = self.renderer.assets.csp
-        several = len(config.dashboards) > 1
         feeds: dict[tuple[int, str | None, str | None], LatestFeed] = {}
         keys: dict[str, ReadKey] = {}
-        self.views: dict[str, DashboardView] = {}
+        feed_of: dict[str, LatestFeed] = {}
         for dashboard in config.dashboards:
             cache_key = (dashboard.channel, dashboard.read_api_key_param, dashboard.read_api_key)
             if cache_key not in feeds:
                 fetch = _fetcher(self.client, dashboard, _read_key(dashboard, keys))
                 feeds[cache_key] = LatestFeed(fetch, config.cache_ttl_seconds, wall=now)
-            self.views[dashboard.name] = DashboardView(
-                dashboard, feeds[cache_key], self.renderer, build, self.errors, now, several
+            feed_of[dashboard.name] = feeds[cache_key]
+        several = len(config.dashboards) > 1
+        if prefetch:
+            _prefetch(list(feeds.values()), history=not several)
+        self.renderer = renderer or Renderer(
+            refresh_seconds=config.refresh_seconds, alerts=alerts_on(os.environ)
+        )
+        self.errors = ErrorPages(self.renderer, config)
+        build = self.renderer.assets.csp
+        self.views: dict[str, DashboardView] = {
+            d.name: DashboardView(
+                d, feed_of[d.name], self.renderer, build, self.errors, now, several
             )
+            for d in config.dashboards
+        }
         self.first = self.views[config.dashboards[0].name]
         # With one dashboard, / is its page; /api/dashboards still lists it.
         self.overview = Overview(list(self.views.values()), self.renderer, self.errors, build, now)
         self._several = several
-        self._static = static.load()
+        self._now, self._build, self._keys = now, build, keys
+        self._field_pages: dict[str, FieldPages] = {}
+        self._histories: dict[tuple[int, str | None, str | None], FieldHistory] = {}
+
+    @cached_property
+    def _static(self) -> dict[str, static.StaticFile]:
+        # Read when first asked for: a cold page view needs none of it.
+        return static.load()
 
     @classmethod
     def from_env(cls) -> Site:
         try:
-            return cls(load_config())
+            config = load_config()
         except ConfigError as exc:
             # A clean one-line exit for `chalice local` and the Lambda init log alike.
             raise SystemExit(f"ThingSpeak Glance cannot start: {exc}") from None
+        # Lambda names the handler it runs: the web function's, not check_alerts'.
+        return cls(config, prefetch=os.environ.get("_HANDLER") == WEB_HANDLER)
 
     def home(self, headers: Mapping[str, str], query: Mapping[str, str] | None) -> Response:
         if self._several:
@@ -88,6 +116,44 @@ class Site:
     ) -> Response:
         return self.overview.api(headers, query)
 
+    def field(
+        self,
+        name: str | None,
+        field: str,
+        headers: Mapping[str, str],
+        query: Mapping[str, str] | None,
+        api: bool = False,
+    ) -> Response:
+        """A field's page (or its CSV: `4.csv`), or its JSON; name None: the first dashboard."""
+        from chalicelib import field as fields
+
+        pages = self._field_pages_of(self.first if name is None else self.views.get(name))
+        if pages is None:
+            kind = fields.kind_of(field, api)
+            return fields.problem(self.errors, kind, NOT_FOUND, _no_dashboard(name or ""), 404)
+        return pages.respond(field, headers, query, api)
+
+    def _field_pages_of(self, view: DashboardView | None) -> FieldPages | None:
+        if view is None:
+            return None
+        from chalicelib.field import FieldPages
+        from chalicelib.history import FieldHistory
+
+        dashboard = view.dashboard
+        pages = self._field_pages.get(dashboard.name)
+        if pages is None:
+            # One history per channel and key, like the feeds: a key reads only its channel.
+            cache_key = (dashboard.channel, dashboard.read_api_key_param, dashboard.read_api_key)
+            history = self._histories.get(cache_key)
+            if history is None:
+                fetch = _series_fetcher(self.client, dashboard, _read_key(dashboard, self._keys))
+                history = FieldHistory(fetch, self.config.cache_ttl_seconds, wall=self._now)
+                self._histories[cache_key] = history
+            home = f"/d/{dashboard.name}" if self._several else "/"
+            pages = FieldPages(view, history, self.errors, self._build, home)
+            self._field_pages[dashboard.name] = pages
+        return pages
+
     def static_file(self, name: str, headers: Mapping[str, str]) -> Response:
         """Manifest, icons, robots.txt; any other name gets our 404 page, not API Gateway's."""
         found = self._static.get(f"/{name}")
@@ -96,6 +162,30 @@ class Site:
         if web.not_modified(headers, found.etag):
             return web.not_modified_response(found.etag, found.cache_control)
         return web.static(found.body, found.content_type, found.etag, found.cache_control)
+
+
+def alerts_on(env: Mapping[str, str]) -> bool:
+    """Whether push subscriptions have a store (chalicelib/alertstore.py), so the dashboard
+    pages offer the bell; read here without importing the alert code into the page's start."""
+    return any(env.get(name, "").strip() for name in ("ALERTS_TABLE", "ALERTS_DB"))
+
+
+# The handler `chalice deploy` gives the web function (Lambda's _HANDLER variable).
+WEB_HANDLER = "app.app"
+
+
+def _prefetch(feeds: list[LatestFeed], history: bool) -> None:
+    """On a cold web function, ask ThingSpeak for the first view's data at once, in the
+    background: the round trip overlaps the rest of the start-up (Jinja2, the templates)
+    instead of following it. The view then finds the reading cached, or waits on the
+    fetch under way (one request either way); a failure is remembered like any other."""
+
+    def get(feed: LatestFeed) -> None:
+        with contextlib.suppress(ThingSpeakError):
+            feed.get(history=history)
+
+    for feed in feeds:
+        threading.Thread(target=get, args=(feed,), name="prefetch", daemon=True).start()
 
 
 def _no_dashboard(name: str) -> str:
@@ -108,6 +198,17 @@ def _fetcher(client: ThingSpeakClient, dashboard: Dashboard, key: ReadKey) -> Fe
     def fetch(results: int, minutes: int | None) -> Feed:
         extra = {"minutes": str(minutes)} if minutes else None
         return client.feed(channel, results, key, extra)
+
+    return fetch
+
+
+def _series_fetcher(
+    client: ThingSpeakClient, dashboard: Dashboard, key: ReadKey
+) -> Callable[[int, Mapping[str, str]], Series]:
+    channel = dashboard.channel
+
+    def fetch(number: int, params: Mapping[str, str]) -> Series:
+        return client.series(channel, number, params, key)
 
     return fetch
 

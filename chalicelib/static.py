@@ -1,5 +1,5 @@
-"""The web app manifest, icons and service worker: what "Add to Home Screen" and offline
-use need, read once."""
+"""The web app manifest, icons, service worker and alert bell: what "Add to Home Screen",
+offline use and notifications need, read once."""
 
 from __future__ import annotations
 
@@ -71,10 +71,18 @@ def service_worker(directory: Path = TEMPLATES_DIR) -> StaticFile:
     return StaticFile(body, "text/javascript; charset=utf-8", "no-cache")
 
 
+def bell(directory: Path = TEMPLATES_DIR) -> StaticFile:
+    # A file of its own keeps the page under its size budget; no-cache (revalidated with
+    # its ETag) so a deploy's bell and the page that loads it are never out of step.
+    body = (directory / "bell.js").read_bytes()
+    return StaticFile(body, "text/javascript; charset=utf-8", "no-cache")
+
+
 def load(directory: Path = ICONS) -> dict[str, StaticFile]:
     files = {"/manifest.webmanifest": StaticFile(_manifest(), "application/manifest+json")}
     files["/robots.txt"] = StaticFile(b"User-agent: *\nAllow: /\n", "text/plain; charset=utf-8")
     files["/sw.js"] = service_worker(directory.parent)
+    files["/bell.js"] = bell(directory.parent)
     files["/icon.svg"] = StaticFile((directory / "icon.svg").read_bytes(), "image/svg+xml")
     for name in ("icon-192.png", "icon-512.png", "apple-touch-icon.png"):
         files[f"/{name}"] = StaticFile((directory / name).read_bytes(), "image/png")

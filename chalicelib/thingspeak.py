@@ -6,13 +6,15 @@ module sees requests' exceptions (whose messages contain the URL, and so the rea
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import requests
 import urllib3
@@ -40,7 +42,6 @@ USER_AGENT = "thingspeak-glance/1.0"
 logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 ReadKey = Callable[[], str | None]
-_Parsed = TypeVar("_Parsed")
 
 
 class ThingSpeakClient:
@@ -70,7 +71,7 @@ class ThingSpeakClient:
         """
         params = {"results": str(results), **(extra or {})}
         status, headers, body = self._get(f"/channels/{channel_id}/feeds.json", params, read_key)
-        return _interpret(channel_id, status, headers, body)
+        return _interpret(channel_id, status, headers, body, parse_feed)
 
     def series(
         self,
@@ -156,13 +157,13 @@ def _wait_at_most(response: requests.Response, seconds: float) -> None:
         sock.settimeout(max(seconds, 0.001))
 
 
-def _interpret(
+def _interpret[Parsed](
     channel_id: int,
     status: int,
     headers: requests.structures.CaseInsensitiveDict[str],
     body: bytes,
-    parse: Callable[[Any], _Parsed] = parse_feed,  # type: ignore[assignment]
-) -> _Parsed:
+    parse: Callable[[Any], Parsed],
+) -> Parsed:
     # The status beats the body: a 404 is "no such channel" even when the body is -1.
     if status == 404:
         raise ChannelNotFound(f"ThingSpeak has no channel {channel_id}.")
@@ -176,14 +177,28 @@ def _interpret(
         raise RateLimited("ThingSpeak answered 429 Too Many Requests.", retry_after)
     if status != 200:
         raise UpstreamUnavailable(f"ThingSpeak answered HTTP {status}.")
+    with _without_gc():
+        try:
+            payload = json.loads(body)
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+            raise MalformedResponse("ThingSpeak's answer is not valid JSON.") from None
+        try:
+            return parse(payload)
+        except MalformedResponse as exc:
+            raise MalformedResponse(f"ThingSpeak's answer is not a channel feed: {exc}.") from None
+
+
+@contextmanager
+def _without_gc() -> Iterator[None]:
+    """A busy channel's day is tens of thousands of new objects, none of them in a cycle:
+    the cyclic collector would only walk them, and all that was imported, again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise MalformedResponse("ThingSpeak's answer is not valid JSON.") from None
-    try:
-        return parse(payload)
-    except MalformedResponse as exc:
-        raise MalformedResponse(f"ThingSpeak's answer is not a channel feed: {exc}.") from None
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _retry_after(raw: str | None) -> float | None:

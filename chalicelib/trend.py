@@ -142,14 +142,15 @@ def trend_of(
     height: float = HEIGHT,
     what: str = "reading",
     interval: float | None = None,
+    slots: int = SLOTS,
 ) -> Trend | None:
     """The chart of numeric readings (oldest first) over [start, end]; `interval` is the
-    usual time between them (measured when not given)."""
+    usual time between them (measured when not given); `slots` as SLOTS, for a larger chart."""
     if not times:
         return None
     t0, t1 = start.timestamp(), end.timestamp()
     length = max(t1 - t0, 1.0)
-    chosen = _decimate(times, values, t0, length)
+    chosen = _decimate(times, values, t0, length, slots)
     low, high = min(values), max(values)
     low_i, high_i = values.index(low), values.index(high)
     spread = high - low
@@ -159,7 +160,7 @@ def trend_of(
         for p in points
     )
     usual = _usual_interval(times) if interval is None else interval
-    reach = max(GAP_FACTOR * usual, 2 * length / SLOTS)
+    reach = max(GAP_FACTOR * usual, 2 * length / slots)
     return Trend(
         path=_path(points, ys, t0, length, reach),
         points=points,
@@ -172,12 +173,14 @@ def trend_of(
     )
 
 
-def _decimate(times: list[float], values: list[float], t0: float, length: float) -> list[int]:
+def _decimate(
+    times: list[float], values: list[float], t0: float, length: float, slots: int = SLOTS
+) -> list[int]:
     """Indices of each slot's lowest and highest reading, plus the newest, in time order."""
     chosen = {0, len(times) - 1}
     begin = 0
-    for slot in range(1, SLOTS + 1):
-        end = len(times) if slot == SLOTS else bisect_left(times, t0 + length * slot / SLOTS)
+    for slot in range(1, slots + 1):
+        end = len(times) if slot == slots else bisect_left(times, t0 + length * slot / slots)
         if end > begin:
             part = values[begin:end]
             chosen.add(begin + part.index(min(part)))

@@ -68,7 +68,9 @@ class DashboardView:
         age = reading.age(now)
         key = (*state, humanize_age(age) if age is not None else None)
         if self._page_cache is None or self._page_cache[0] != key:
-            page = self.renderer.page(reading, now, self.api_path, self._overview_link)
+            page = self.renderer.page(
+                reading, now, self.api_path, self._overview_link, self.dashboard.name
+            )
             self._page_cache = (key, page)
         return web.html(self._page_cache[1], etag=etag)
 

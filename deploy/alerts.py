@@ -21,11 +21,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
-import stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -281,17 +278,7 @@ def write_environment(path: Path, stage: str, values: Mapping[str, str]) -> bool
     if all(env.get(k) == v for k, v in values.items()):
         return False
     env.update(values)
-    text = json.dumps(settings, indent=2, ensure_ascii=False) + "\n"
-    # Written beside the original and renamed over it: never a half-written config.
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".config.", suffix=".json")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
-        os.replace(temporary, path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise DeployError(f"Could not write {path} ({exc.strerror}): check its folder.") from None
+    chalice_config.save(path, settings)
     return True
 
 

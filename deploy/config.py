@@ -50,6 +50,11 @@ def write_custom_domain(path: Path, name: str, domain: str, certificate_arn: str
     custom["domain_name"] = domain
     custom["certificate_arn"] = certificate_arn
     custom.setdefault("tls_version", "TLS_1_2")
+    save(path, config)
+    return True
+
+
+def save(path: Path, config: dict[str, Any]) -> None:
     text = json.dumps(config, indent=2, ensure_ascii=False) + "\n"
     # Written beside the original and renamed over it: never a half-written config.
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".config.", suffix=".json")
@@ -62,4 +67,3 @@ def write_custom_domain(path: Path, name: str, domain: str, certificate_arn: str
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         raise DeployError(f"Could not write {path} ({exc.strerror}): check its folder.") from None
-    return True

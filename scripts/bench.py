@@ -99,7 +99,8 @@ def project_copy() -> Iterator[Path]:
 def child_env(url: str, dashboards: str | None) -> dict[str, str]:
     env = without_app_settings(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # byte-compiled, like the libraries
-    env.update(THINGSPEAK_URL=url, CACHE_TTL_SECONDS="3600")
+    # As Lambda runs the web function: its handler named, so the site prefetches.
+    env.update(THINGSPEAK_URL=url, CACHE_TTL_SECONDS="3600", _HANDLER="app.app")
     if dashboards:
         env["GLANCE_CONFIG"] = f"chalicelib/{dashboards}"
     return env

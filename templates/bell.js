@@ -1,22 +1,32 @@
 // The "Notify me" bell: subscribes this browser to a dashboard's alerts (Web Push).
-// Needs in the page: <button type="button" data-bell="DASHBOARD" aria-pressed="false" hidden>
-// Notify me</button> and <p data-bell-note hidden></p>; a service worker at /sw.js with the
-// handlers of sw-push.js; its own sha256 in the CSP's script-src (connect-src 'self' is enough).
+// Served as /bell.js (CSP script-src 'self') and loaded only on the dashboard pages of a site
+// with alerts set up. Needs the page's <button data-bell="DASHBOARD" hidden> (_bell.html) and
+// the service worker /sw.js that glance.js registers, which shows the notifications.
 (function () {
   "use strict";
   var button = document.querySelector("[data-bell]");
-  var note = document.querySelector("[data-bell-note]");
   if (!button) return;
   var dashboard = button.getAttribute("data-bell");
   var KEY = "glance-bell"; // the dashboards this browser asked alerts for
   var ios = /iPad|iPhone|iPod/.test(navigator.userAgent) ||
-    (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+    (/Macintosh/.test(navigator.userAgent) && navigator.maxTouchPoints > 1); // iPadOS says Mac
   var standalone = navigator.standalone === true ||
     (window.matchMedia && window.matchMedia("(display-mode: standalone)").matches);
   var supported = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+  var note = null;
 
+  // The note goes under the header (a flex row), made empty when the bell appears, so that
+  // screen readers know the live region before it first speaks.
+  function makeNote() {
+    var header = button.closest("header") || button.parentNode;
+    note = document.createElement("p");
+    note.className = "note";
+    note.setAttribute("role", "status");
+    note.setAttribute("data-bell-note", "");
+    note.hidden = true;
+    header.parentNode.insertBefore(note, header.nextSibling);
+  }
   function say(text) {
-    if (!note) return;
     note.textContent = text || "";
     note.hidden = !text;
   }
@@ -29,10 +39,12 @@
     try { localStorage.setItem(KEY, JSON.stringify(list)); } catch (e) { /* private mode */ }
     return list;
   }
+  // The label says what a tap does, so it needs no separate pressed state.
   function show(on) {
+    if (!note) makeNote();
+    button.textContent = on ? "Stop notifying" : "Notify me";
+    button.setAttribute("data-on", on ? "true" : "false");
     button.hidden = false;
-    button.setAttribute("aria-pressed", on ? "true" : "false");
-    button.textContent = on ? "Notifications on" : "Notify me";
   }
   function bytes(base64url) {
     var text = atob(base64url.replace(/-/g, "+").replace(/_/g, "/") +
@@ -62,11 +74,19 @@
     });
   }
 
+  // Our own errors (plain Error) already say what to do; the browser's do not.
+  function explain(error) {
+    if (error && error.name === "Error" && error.message) return error.message;
+    if (error && error.name === "TypeError") {
+      return "The site could not be reached: check the connection and try again.";
+    }
+    return "This browser could not set up notifications just now; try again later.";
+  }
+
   if (!supported) {
     if (ios && !standalone) {
       // Safari on iPhone and iPad offers push only to pages added to the Home Screen.
-      button.hidden = false;
-      button.textContent = "Notify me";
+      show(false);
       button.addEventListener("click", function () {
         say("To get notifications on an iPhone or iPad, add this page to your Home Screen " +
           "(Share, then Add to Home Screen) and open it from there.");
@@ -77,7 +97,7 @@
 
   var publicKey = null, registration = null;
   fetch("/api/push/key").then(function (response) {
-    return response.ok ? response.json() : null; // 404: alerts are off; keep the bell hidden
+    return response.ok ? response.json() : null; // alerts not ready: keep the bell hidden
   }).then(function (body) {
     if (!body || !body.publicKey) return null;
     publicKey = body.publicKey;
@@ -99,9 +119,9 @@
     if (!registration || !publicKey) return;
     button.disabled = true;
     say("");
-    var on = button.getAttribute("aria-pressed") === "true";
+    var on = button.getAttribute("data-on") === "true";
     (on ? turnOff() : turnOn()).catch(function (error) {
-      say(error.message || String(error));
+      say(explain(error));
     }).then(function () { button.disabled = false; });
   });
 
@@ -140,6 +160,7 @@
     }).then(function () {
       remember(false);
       show(false);
+      say("Notifications for this dashboard are off.");
     });
   }
 })();

@@ -25,6 +25,14 @@
       time.textContent = when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
       words.textContent = ago(Math.max(0, (Date.now() - when.getTime()) / 1000));
     });
+    // The field page's lowest, highest and table: the viewer's own zone, not the server's UTC.
+    all("time[data-local]").forEach(function (time) {
+      var when = new Date(time.getAttribute("datetime"));
+      if (!isNaN(when.getTime())) time.textContent = when.toLocaleString([], {
+        month: "short", day: "numeric", hour: "numeric", minute: "2-digit",
+        second: time.getAttribute("data-local") === "s" ? "2-digit" : undefined  // a reading, not an average
+      });
+    });
   }
 
   function preferred() { try { return localStorage.getItem(KEY); } catch (e) { return null; } }

@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 import responses
 from chalice.test import Client
+from playwright.sync_api import Browser
 
 from chalicelib.config import load_config
 from chalicelib.site import Site
 from emulator import Emulator
 from scripts.local_app import serve
+from tests.browser import CHROMIUM, FLAGS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -116,6 +118,19 @@ def served_app(emulator: Emulator) -> Iterator[str]:
     whose local stage points at the test emulator and refreshes quickly."""
     with serve(emulator.url, CACHE_TTL_SECONDS="1", REFRESH_SECONDS="2") as local:
         yield local.url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless and off the network; each test opens its own context.
+    Per module: Playwright's sync API runs one instance at a time, and some modules start
+    their own (a persistent profile, for push)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture

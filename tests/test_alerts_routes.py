@@ -83,6 +83,8 @@ def test_the_page_gets_the_public_push_key_and_never_the_private_one(client, aws
     assert response.status_code == 200
     assert body_of(response) == {"publicKey": aws.public_key}
     assert aws.private_key() not in response.body.decode()
+    head = client.http.request("HEAD", "/api/push/key")
+    assert (head.status_code, head.body) == (200, b"")
 
 
 def test_without_alerts_set_up_the_routes_say_so_in_json(make_client, emu, push, monkeypatch):

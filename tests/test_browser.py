@@ -6,23 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from emulator import DEMO_CHANNEL_ID, Emulator
-from tests.browser import ARTIFACTS, CHROMIUM, FLAGS, PHONE
+from tests.browser import ARTIFACTS, PHONE
 
 pytestmark = pytest.mark.slow
 SHOTS = ARTIFACTS / "screenshots"
 # The demo file's first dashboard: MathWorks' weather station, in °F.
 DASHBOARD = "/d/weather"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -78,3 +78,21 @@ def test_icons_are_revalidated_with_their_etag(make_client):
     first = client.http.get("/icon.svg")
     again = client.http.get("/icon.svg", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.headers["Cache-Control"].startswith("public")
+
+
+def test_a_late_post_with_an_older_time_keeps_the_newest_reading_as_the_headline(
+    thingspeak, make_client
+):
+    """A device that posts a missed reading late gives a newer id an older time."""
+    day = load_fixture("channel_9.json")
+    stub = thingspeak.get(feed_url(9), json=day)
+    client = make_client({"CACHE_TTL_SECONDS": "0"}, now=NOW)
+    newest = json.loads(client.http.get("/api/latest").body)
+    # Posted now, measured ten seconds before the newest reading.
+    missed = {**day["feeds"][0], "entry_id": 9680335, "created_at": "2016-02-09T20:11:35Z"}
+    thingspeak.remove(stub)
+    thingspeak.get(feed_url(9), json={**day, "feeds": [*day["feeds"], {**missed, "field1": "7"}]})
+    after = json.loads(client.http.get("/api/latest").body)
+    assert stub.call_count == 1 and len(thingspeak.calls) == 2  # the tail was read
+    assert after["created_at"] == newest["created_at"] == "2016-02-09T20:11:45Z"
+    assert after["fields"][0]["value"] == newest["fields"][0]["value"] == "213"

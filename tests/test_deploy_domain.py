@@ -90,7 +90,9 @@ def records(session, zone_id: str, kind: str) -> list[dict]:
 def test_certificate_is_requested_validated_by_dns_and_recorded(
     aws, zone_id, config, capsys, monkeypatch
 ):
-    validate_after(monkeypatch, 0.3)  # a real, short wait: moto flips to ISSUED by the clock
+    # A real, short wait: moto flips to ISSUED by the clock (long enough that a busy
+    # machine still sees it pending first).
+    validate_after(monkeypatch, 1.0)
     assert certificate(aws, config, "--interval", "0.05", sleep=time.sleep) == 0
     out = capsys.readouterr().out
     steps = ["requested certificate", "validation record", "waiting for ACM", "is ISSUED", "wrote"]
@@ -412,7 +414,7 @@ def validation_cname(session) -> tuple[str, str]:
 def test_manual_dns_prints_the_validation_cname_waits_and_records_the_certificate(
     recorded, zone_id, config, capsys, monkeypatch
 ):
-    validate_after(monkeypatch, 0.3)  # the person deploying creates the record meanwhile
+    validate_after(monkeypatch, 1.0)  # the person deploying creates the record meanwhile
     code = manual(recorded, config, "certificate", "--interval", "0.05", sleep=time.sleep)
     assert code == 0
     out = capsys.readouterr().out

@@ -14,7 +14,16 @@ from tests.browser import ARTIFACTS, run_lighthouse
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize(("path", "report"), [("/", "overview"), ("/d/weather", "dashboard")])
+@pytest.mark.parametrize(
+    ("path", "report"),
+    [
+        ("/", "overview"),
+        ("/d/weather", "dashboard"),
+        ("/d/weather/field/4", "field-24h"),
+        ("/d/weather/field/4?range=7d", "field-7d"),
+        ("/d/weather/field/4?range=30d", "field-30d"),
+    ],
+)
 def test_lighthouse_finds_nothing_to_fix_in_accessibility_best_practices_and_seo(
     served_app, path, report
 ):

@@ -17,11 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from chalicelib import static
 from emulator import DEMO_CHANNEL_ID, Emulator
-from tests.browser import CHROMIUM, FLAGS, PHONE
+from tests.browser import PHONE
 
 DASHBOARD = "/d/weather"
 FETCHES_ELSEWHERE = re.compile(r"importScripts|https?://")
@@ -56,14 +56,6 @@ def test_a_new_deploy_is_a_new_worker_and_the_same_deploy_the_same_one(tmp_path:
 
 
 # In the browser.
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -178,13 +178,18 @@ print(json.dumps(app.app(event, Context())))
 
 
 def invoke(
-    unpacked: Path, emulator_url: str, path: str, resource: str | None = None
+    unpacked: Path,
+    emulator_url: str,
+    path: str,
+    resource: str | None = None,
+    **lambda_env: str,
 ) -> dict[str, object]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "THINGSPEAK_URL": emulator_url,
         # The demo dashboards file: it must have reached the package to be read there.
         "GLANCE_CONFIG": "chalicelib/dashboards.toml",
+        **lambda_env,
     }
     # -I: ignore PYTHON* variables and the user's site; -S: no site-packages at all.
     result = subprocess.run(
@@ -222,6 +227,28 @@ def test_unpacked_package_serves_the_page_on_a_bare_interpreter(unpacked):
     assert log["route"] == "/d/{name}" and log["status"] == 200 and log["cache"] == "miss"
     assert '<h2 id="headline-label">Temperature</h2>' in body
     assert '<span class="unit" data-u="°F">°F</span>' in body
+
+
+def test_on_lambda_the_web_function_asks_thingspeak_while_it_starts(unpacked):
+    """Lambda names the handler it runs: the web function starts its first read at once
+    (the overview's, for the demo's two dashboards), and the first view finds it done."""
+    with Emulator() as emu:
+        response = invoke(unpacked, emu.url, "/", _HANDLER="app.app")
+        asked = [(r.path, r.query["results"]) for r in emu.requests]
+    assert response["statusCode"] == 200
+    assert sorted(asked) == [
+        ("/channels/1014/feeds.json", "20"),
+        (f"/channels/{DEMO_CHANNEL_ID}/feeds.json", "20"),
+    ]  # one read per channel, none twice
+    log = json.loads(response["log"])
+    assert set(log["dashboards"].values()) == {"hit"}  # fetched before the request came
+
+
+def test_the_alert_checker_does_not_prefetch_pages(unpacked):
+    with Emulator() as emu:
+        invoke(unpacked, emu.url, "/api/latest", _HANDLER="app.check_alerts")
+        asked = [r.query.get("minutes") for r in emu.requests]
+    assert asked == ["1445"]  # only the request's own read: nothing fetched at start-up
 
 
 def test_unpacked_package_serves_the_json_api(unpacked):

@@ -15,24 +15,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from playwright.sync_api import Browser, CDPSession, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, CDPSession, Locator, Page, expect
 
 from emulator import DEMO_CHANNEL_ID, Emulator
 from scripts.local_app import serve
-from tests.browser import CHROMIUM, FLAGS, PHONE
+from tests.browser import PHONE
 
 pytestmark = pytest.mark.slow
 DASHBOARD = "/d/weather"
 ZONE = "America/New_York"  # not the machine's UTC: the readout must use the viewer's zone
 FINGER = 20  # px around the touch point that the readout must leave free
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 class Finger:

@@ -73,12 +73,19 @@ def block_content(context, missing=missing):
     _block_vars = {}
     l_0_overview_link = resolve('overview_link')
     l_0_reading = resolve('reading')
+    l_0_bell = resolve('bell')
     l_0_field = resolve('field')
     try:
-        t_1 = environment.tests['none']
+        t_1 = environment.tests['defined']
     except KeyError:
         @internalcode
         def t_1(*unused):
+            raise TemplateRuntimeError("No test named 'defined' found.")
+    try:
+        t_2 = environment.tests['none']
+    except KeyError:
+        @internalcode
+        def t_2(*unused):
             raise TemplateRuntimeError("No test named 'none' found.")
     pass
     if (undefined(name='overview_link') if l_0_overview_link is missing else l_0_overview_link):
@@ -90,15 +97,23 @@ def block_content(context, missing=missing):
     if environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'has_temperature'):
         pass
         yield '  <button type="button" class="toggle" data-unit-toggle hidden>Show in °C</button>\n'
+    if (t_1((undefined(name='bell') if l_0_bell is missing else l_0_bell)) and (undefined(name='bell') if l_0_bell is missing else l_0_bell)):
+        pass
+        template = environment.get_template('_bell.html', 'page.html')
+        gen = template.root_render_func(template.new_context(context.get_all(), True, {'field': l_0_field}))
+        try:
+            for event in gen:
+                yield event
+        finally: gen.close()
     yield '</header>\n<p class="note" role="status" data-note'
     if (not environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'upstream_error')):
         pass
         yield ' hidden'
     yield '>ThingSpeak is unreachable right now. This is the last reading we have.</p>\n'
-    if t_1(environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'entry_id')):
+    if t_2(environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'entry_id')):
         pass
         yield '<section class="empty">\n  <h2>No readings yet</h2>\n  <p>This channel has no entries. The newest one will show here as soon as your device posts it to ThingSpeak.</p>\n</section>\n'
-    elif t_1(environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'headline')):
+    elif t_2(environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'headline')):
         pass
         yield '<section class="empty">\n  <h2>Nothing to show</h2>\n  <p>This channel defines no fields.</p>\n</section>\n'
     else:
@@ -130,6 +145,12 @@ def block_content(context, missing=missing):
             for event in gen:
                 yield event
         finally: gen.close()
+        template = environment.get_template('_more.html', 'page.html')
+        gen = template.root_render_func(template.new_context(context.get_all(), True, {'field': l_0_field}))
+        try:
+            for event in gen:
+                yield event
+        finally: gen.close()
         yield '</section>\n'
         if environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'others'):
             pass
@@ -155,12 +176,18 @@ def block_content(context, missing=missing):
                     for event in gen:
                         yield event
                 finally: gen.close()
+                template = environment.get_template('_more.html', 'page.html')
+                gen = template.root_render_func(template.new_context(context.get_all(), True, {'field': l_1_field}))
+                try:
+                    for event in gen:
+                        yield event
+                finally: gen.close()
                 yield '</li>\n'
             l_1_field = missing
             yield '  </ul>\n</section>\n'
     yield '<footer>ThingSpeak channel '
     yield escape(environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'channel_id'))
-    if (not t_1(environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'entry_id'))):
+    if (not t_2(environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'entry_id'))):
         pass
         yield ' · entry <span data-entry>'
         yield escape(environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'entry_id'))
@@ -175,10 +202,20 @@ def block_script(context, missing=missing):
     if 0: yield None
     _block_vars = {}
     l_0_assets = resolve('assets')
+    l_0_bell = resolve('bell')
+    try:
+        t_1 = environment.tests['defined']
+    except KeyError:
+        @internalcode
+        def t_1(*unused):
+            raise TemplateRuntimeError("No test named 'defined' found.")
     pass
     yield '<script>'
     yield escape(environment.getattr((undefined(name='assets') if l_0_assets is missing else l_0_assets), 'js'))
     yield '</script>'
+    if (t_1((undefined(name='bell') if l_0_bell is missing else l_0_bell)) and (undefined(name='bell') if l_0_bell is missing else l_0_bell)):
+        pass
+        yield '<script src="/bell.js" defer></script>'
 
 blocks = {'title': block_title, 'description': block_description, 'main_attributes': block_main_attributes, 'content': block_content, 'script': block_script}
-debug_info = '1=12&2=17&3=36&4=51&5=67&6=84&10=88&11=90&15=94&16=98&21=101&27=106&28=109&29=111&30=113&31=120&32=127&34=134&37=137&38=141&44=162&46=170'
+debug_info = '1=12&2=17&3=36&4=51&5=67&6=91&10=95&11=97&14=100&16=109&17=113&22=116&28=121&29=124&30=126&31=128&32=135&33=142&34=148&36=155&39=158&40=162&46=189&48=197'
