@@ -49,10 +49,6 @@ class Sparkline:
         return " ".join(map(str, deltas))
 
     @property
-    def data_y(self) -> str:
-        return " ".join(f"{y:g}" for y in self.ys)
-
-    @property
     def data_v(self) -> str:
         return " ".join(self.values)
 

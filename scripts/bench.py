@@ -244,9 +244,15 @@ def warm_figures(url: str) -> None:
 
     handler, context = glance_app.app, Context()
 
-    def get(path: str, resource: str | None = None, **headers: str) -> dict[str, Any]:
+    def get(
+        path: str, resource: str | None = None, query: dict[str, str] | None = None, **headers: str
+    ) -> dict[str, Any]:
+        event = proxy_event(path, headers, resource)
+        if query:
+            event["queryStringParameters"] = query
+            event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()}
         with contextlib.redirect_stdout(io.StringIO()):
-            answer: dict[str, Any] = handler(proxy_event(path, headers, resource), context)
+            answer: dict[str, Any] = handler(event, context)
         return answer
 
     page = get("/d/weather", "/d/{name}")
@@ -263,6 +269,13 @@ def warm_figures(url: str) -> None:
         f"<= {BUDGET_GZIP_BYTES:,} B",
     )
     row("/api/d/weather JSON, gzipped", f"{gz(api['body']):,} B")
+    for span in ("24h", "7d", "30d"):
+        field = get("/d/weather/field/4", "/d/{name}/field/{field}", {"range": span})
+        row(
+            f"field page /d/weather/field/4?range={span}, gzipped",
+            f"{gz(field['body']):,} B",
+            f"<= {BUDGET_GZIP_BYTES:,} B",
+        )
     etag = api["headers"]["ETag"]
     status = get("/api/d/weather", "/api/d/{name}", **{"If-None-Match": etag})["statusCode"]
     row("poll with If-None-Match, nothing new", f"HTTP {status}", "304")

@@ -81,10 +81,16 @@
     return el;
   }
   function list(s, name) { return (s.getAttribute(name) || "").split(/\s+/).filter(Boolean); }
+  // Each point is one vertex of the curve (M or L, in order), so its height is there.
+  function heights(s) {
+    var y = [], m, re = /[ML]-?[\d.]+ (-?[\d.]+)/g, d = $("path", s).getAttribute("d") || "";
+    while ((m = re.exec(d))) y.push(Number(m[1]));
+    return y;
+  }
   function chart(s) {
     var at = 0, t = list(s, "data-t").map(function (d) { return (at += Number(d)); });
     return {
-      s: s, t: t, y: list(s, "data-y").map(Number), v: list(s, "data-v"), i: t.length - 1,
+      s: s, t: t, y: heights(s), v: list(s, "data-v"), i: t.length - 1,
       what: s.getAttribute("data-what") || "reading", box: s.viewBox.baseVal,
       a: Number(s.getAttribute("data-start")), b: Number(s.getAttribute("data-end"))
     };
@@ -258,7 +264,6 @@
     s.setAttribute("data-start", Date.parse(trend.start) / 1000);
     s.setAttribute("data-end", Date.parse(trend.end) / 1000);
     s.setAttribute("data-t", trend.t.map(function (t) { var d = t - last; last = t; return d; }).join(" "));
-    s.setAttribute("data-y", trend.y.join(" "));
     s.setAttribute("data-v", trend.v.join(" "));
     s.setAttribute("data-what", trend.what);
     $("path", s).setAttribute("d", trend.path);

@@ -33,8 +33,6 @@ def root(context, missing=missing):
         yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'end_unix'))
         yield '" data-t="'
         yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'data_t'))
-        yield '" data-y="'
-        yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'data_y'))
         yield '" data-v="'
         yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'data_v'))
         yield '" data-what="'
@@ -62,4 +60,4 @@ def root(context, missing=missing):
         yield '</span></figcaption>\n</figure>\n'
 
 blocks = {}
-debug_info = '1=13&2=15&4=19&5=45'
+debug_info = '1=13&2=15&4=19&5=43'

@@ -41,8 +41,6 @@ def root(context, missing=missing):
     yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'end_unix'))
     yield '" data-t="'
     yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'data_t'))
-    yield '" data-y="'
-    yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'data_y'))
     yield '" data-v="'
     yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'data_v'))
     yield '" data-what="'
@@ -84,4 +82,4 @@ def root(context, missing=missing):
     yield '</dl>'
 
 blocks = {}
-debug_info = '1=14&3=23&6=53&7=57'
+debug_info = '1=14&3=23&6=51&7=55'
