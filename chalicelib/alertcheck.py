@@ -48,6 +48,7 @@ from chalicelib.notify import (
     ssm_secret,
 )
 from chalicelib.push import PushConfigError, parse_allowed_hosts
+from chalicelib.secrets import read_key_for
 from chalicelib.thingspeak import ReadKey, ThingSpeakClient
 
 BUDGET_SECONDS = 45.0  # under check_alerts' lambda_timeout (60 s in .chalice/config.json)
@@ -205,16 +206,7 @@ _read_keys: dict[str, ReadKey] = {}
 
 
 def read_key(dashboard: Dashboard) -> ReadKey:
-    """The dashboard's key; each SSM parameter is fetched once per warm container."""
-    param = dashboard.read_api_key_param
-    if param:
-        if param not in _read_keys:
-            from chalicelib.secrets import SsmReadKey
-
-            _read_keys[param] = SsmReadKey(param)
-        return _read_keys[param]
-    key = dashboard.read_api_key
-    return lambda: key
+    return read_key_for(dashboard, _read_keys)
 
 
 def fetcher(client: ThingSpeakClient) -> Fetch:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib.config import Dashboard
 from chalicelib.errors import ReadKeyUnavailable
 
 # botocore logs whole responses at DEBUG, and this response is the secret.
@@ -67,6 +68,20 @@ class SsmSecret:
 
 class SsmReadKey(SsmSecret):
     """A channel's read key in SSM; failures are ReadKeyUnavailable (a 502 page)."""
+
+
+def read_key_for(
+    dashboard: Dashboard, ssm_keys: dict[str, Callable[[], str | None]]
+) -> Callable[[], str | None]:
+    """A dashboard's read key: from its SSM parameter (each fetched once per warm container,
+    shared through `ssm_keys`), from its environment variable, or none."""
+    param = dashboard.read_api_key_param
+    if param:
+        if param not in ssm_keys:
+            ssm_keys[param] = SsmReadKey(param)
+        return ssm_keys[param]
+    key = dashboard.read_api_key
+    return lambda: key
 
 
 def _ssm_client() -> Any:

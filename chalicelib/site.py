@@ -24,6 +24,7 @@ from chalicelib.errors import ThingSpeakError
 from chalicelib.feed import Feed, Series
 from chalicelib.overview import Overview
 from chalicelib.render import Renderer
+from chalicelib.secrets import read_key_for
 from chalicelib.service import Fetch, LatestFeed
 from chalicelib.thingspeak import ReadKey, ThingSpeakClient
 from chalicelib.views import DashboardView
@@ -50,7 +51,7 @@ class Site:
         for dashboard in config.dashboards:
             cache_key = (dashboard.channel, dashboard.read_api_key_param, dashboard.read_api_key)
             if cache_key not in feeds:
-                fetch = _fetcher(self.client, dashboard, _read_key(dashboard, keys))
+                fetch = _fetcher(self.client, dashboard, read_key_for(dashboard, keys))
                 feeds[cache_key] = LatestFeed(fetch, config.cache_ttl_seconds, wall=now)
             feed_of[dashboard.name] = feeds[cache_key]
         several = len(config.dashboards) > 1
@@ -146,7 +147,7 @@ class Site:
             cache_key = (dashboard.channel, dashboard.read_api_key_param, dashboard.read_api_key)
             history = self._histories.get(cache_key)
             if history is None:
-                fetch = _series_fetcher(self.client, dashboard, _read_key(dashboard, self._keys))
+                fetch = _series_fetcher(self.client, dashboard, read_key_for(dashboard, self._keys))
                 history = FieldHistory(fetch, self.config.cache_ttl_seconds, wall=self._now)
                 self._histories[cache_key] = history
             home = f"/d/{dashboard.name}" if self._several else "/"
@@ -211,16 +212,3 @@ def _series_fetcher(
         return client.series(channel, number, params, key)
 
     return fetch
-
-
-def _read_key(dashboard: Dashboard, ssm_keys: dict[str, ReadKey]) -> ReadKey:
-    """This dashboard's key: each SSM parameter is fetched once per warm container."""
-    param = dashboard.read_api_key_param
-    if param:
-        if param not in ssm_keys:
-            from chalicelib.secrets import SsmReadKey  # boto3 only when a parameter is set
-
-            ssm_keys[param] = SsmReadKey(param)
-        return ssm_keys[param]
-    key = dashboard.read_api_key
-    return lambda: key
