@@ -320,7 +320,7 @@ def browser_figures(url: str) -> None:
 
     heading("In Chromium (phone size) and Lighthouse (mobile)")
     with serve(url) as local:
-        for path in ("/", "/d/weather"):
+        for path in ("/", "/d/weather", "/d/weather/field/4?range=7d"):
             page_url = local.url + path
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -331,7 +331,7 @@ def browser_figures(url: str) -> None:
                 browser.close()
             others = [u for u in origins if not u.startswith(local.url)]
             row(f"{path}: requests, to other origins", f"{len(origins)}, {len(others)}", "0 others")
-            name = "overview" if path == "/" else "dashboard"
+            name = {"/": "overview", "/d/weather": "dashboard"}.get(path, "field")
             scores = run_lighthouse(page_url, ARTIFACTS / f"lighthouse-bench-{name}.json")
             for category in ("performance", "accessibility", "best-practices", "seo"):
                 row(f"{path}: Lighthouse {category}", str(scores[category]), "100")
