@@ -71,6 +71,8 @@ def write_line(line: dict[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class Checker:
+    """Checks every dashboard once: fetch, step each condition, notify on a change."""
+
     config: Config
     fetch: Fetch
     store: AlertStore

@@ -34,6 +34,8 @@ Kind = Literal["quiet", "back", "crossed", "cleared", "cant_check", "checking_ag
 
 @dataclass(frozen=True)
 class ConditionState:
+    """One condition of one dashboard as last recorded: its state and what led to it."""
+
     alarm: bool = False
     failures: int = 0  # CHECK only: failed checks in a row
     since: datetime | None = None  # when the alarm (or the run of failures) began

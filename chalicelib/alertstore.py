@@ -47,6 +47,8 @@ class StoreError(Exception):
 
 @dataclass(frozen=True)
 class Record:
+    """A stored condition state with the version a conditional write compares."""
+
     state: ConditionState = field(default_factory=ConditionState)
     version: int = 0  # 0: never written
     outbox: str | None = None  # the notice (JSON) this change still owes, until sent

@@ -27,10 +27,12 @@ DEFAULT_STALE_MINUTES = 30.0
 DEFAULT_THINGSPEAK_URL = "https://api.thingspeak.com"
 # ThingSpeak read keys are 16 upper-case alphanumerics; checking the shape catches a
 # pasted write key URL or stray quotes without ever echoing the value back.
-_API_KEY = re.compile(r"^[A-Za-z0-9]{8,64}$")
-_PARAMETER = re.compile(r"^/?[A-Za-z0-9_.\-/]{1,1011}$")
-_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+# Patterns, compiled (and cached by `re`) when first used: start-up compiles only the
+# ones a site's configuration needs.
+_API_KEY = r"^[A-Za-z0-9]{8,64}$"
+_PARAMETER = r"^/?[A-Za-z0-9_.\-/]{1,1011}$"
+_NAME = r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$"
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
 # Settings that belong to one channel: with a dashboards file they live in it.
 _PER_CHANNEL_ENV = (
     "STALE_AFTER_MINUTES",
@@ -66,6 +68,8 @@ class AlertRule:
 
 @dataclass(frozen=True)
 class Dashboard:
+    """One dashboard: its channel, where its key is kept, how its fields are shown."""
+
     name: str
     channel: int
     title: str | None = None
@@ -99,6 +103,8 @@ class Dashboard:
 
 @dataclass(frozen=True)
 class Config:
+    """The site: its dashboards in file order and the settings shared by all."""
+
     dashboards: tuple[Dashboard, ...]
     source: str  # the file, or THINGSPEAK_CHANNEL_ID: what error messages point at
     thingspeak_url: str = DEFAULT_THINGSPEAK_URL
@@ -163,7 +169,7 @@ def load_config(
             "THINGSPEAK_READ_API_KEY and THINGSPEAK_READ_API_KEY_PARAM are both set: "
             "keep the key in one place (SSM in production)."
         )
-    if key is not None and not _API_KEY.match(key):
+    if key is not None and not re.match(_API_KEY, key):
         # Never echo the value: it is a secret even when malformed.
         raise ConfigError(
             "THINGSPEAK_READ_API_KEY must be the channel's Read API Key "
@@ -241,7 +247,7 @@ def _dashboard(
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: must be a [[dashboard]] table.")
     name = raw.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not re.match(_NAME, name):
         shown = f" {name!r}" if name is not None else ""
         raise ConfigError(
             f"{where}: name{shown} must be 1 to 40 lower-case letters, digits and hyphens "
@@ -289,12 +295,12 @@ def _dashboard(
 
 
 def _key_from_env(key_env: Any, env: Mapping[str, str], where: str) -> str:
-    if not isinstance(key_env, str) or not _ENV_NAME.match(key_env):
+    if not isinstance(key_env, str) or not re.match(_ENV_NAME, key_env):
         raise ConfigError(f"{where}: read_api_key_env must name an environment variable.")
     key = _get(env, key_env)
     if key is None:
         raise ConfigError(f"{where}: read_api_key_env names {key_env}, which is not set.")
-    if not _API_KEY.match(key):
+    if not re.match(_API_KEY, key):
         raise ConfigError(
             f"{where}: {key_env} must hold the channel's Read API Key (letters and digits only)."
         )
@@ -402,7 +408,7 @@ def _optional_text(table: dict[str, Any], key: str, where: str) -> str | None:
 
 
 def _is_parameter(name: str) -> bool:
-    return bool(_PARAMETER.match(name)) and "//" not in name
+    return bool(re.match(_PARAMETER, name)) and "//" not in name
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:

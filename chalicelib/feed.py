@@ -20,17 +20,21 @@ from chalicelib.errors import MalformedResponse
 
 FIELD_NUMBERS = range(1, 9)
 # JSON can escape a lone surrogate ("\ud800"); no UTF-8 page or JSON answer can carry one.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = "[\ud800-\udfff]"  # compiled on first use: only the careful path needs it
 
 
 @dataclass(frozen=True)
 class Field:
+    """A field the channel defines: its number and ThingSpeak name."""
+
     number: int
     name: str
 
 
 @dataclass(frozen=True)
 class Channel:
+    """A channel's metadata as ThingSpeak sends it."""
+
     id: int
     name: str
     fields: tuple[Field, ...]
@@ -44,6 +48,8 @@ class Channel:
 
 @dataclass(frozen=True)
 class Entry:
+    """One entry: its id, when it was created, and its fields' values as sent."""
+
     entry_id: int
     created_at: datetime
     # The field numbers the channel defines (one tuple shared by a feed's entries) and
@@ -60,6 +66,8 @@ class Entry:
 
 @dataclass(frozen=True)
 class Feed:
+    """A channel and its entries, oldest first."""
+
     channel: Channel
     entries: tuple[Entry, ...]  # oldest first
 
@@ -196,7 +204,7 @@ def _value(raw: Any, number: int) -> str | None:
 
 def _text(raw: str) -> str:
     """The string as sent, but a lone surrogate becomes U+FFFD, as a broken byte would."""
-    return _LONE_SURROGATE.sub("\ufffd", raw)
+    return re.sub(_LONE_SURROGATE, "\ufffd", raw)
 
 
 def parse_timestamp(raw: Any) -> datetime:
@@ -220,12 +228,16 @@ def parse_timestamp(raw: Any) -> datetime:
 
 @dataclass(frozen=True)
 class Sample:
+    """One row of an aggregated read: its bucket's start and the value as sent."""
+
     created_at: datetime  # an aggregate's bucket start
     value: str | None  # exactly as sent; None for an empty bucket
 
 
 @dataclass(frozen=True)
 class Series:
+    """One field's rows from an aggregated read, oldest first."""
+
     channel: Channel
     number: int
     samples: tuple[Sample, ...]  # oldest first

@@ -73,6 +73,8 @@ class Row:
 
 @dataclass(frozen=True)
 class RangeLink:
+    """A link to one range of a field page, and whether it is the one shown."""
+
     label: str
     href: str
     current: bool

@@ -42,6 +42,8 @@ CacheStatus = Literal["hit", "miss", "stale"]
 
 @dataclass(frozen=True)
 class Range:
+    """A span a field page offers, and the ThingSpeak bucket it is read in."""
+
     name: str  # as in ?range=
     length: timedelta
     label: str  # "7 days"
@@ -69,6 +71,8 @@ def what_of(minutes: int | None) -> str:
 
 @dataclass(frozen=True)
 class Window:
+    """One read of a range: start and end, at most one cap's worth of entries."""
+
     start: int  # Unix seconds, on a bucket edge
     end: int | None  # the next window's start (its rows belong there); None: up to now
 
@@ -83,6 +87,8 @@ class Window:
 
 @dataclass(frozen=True)
 class Plan:
+    """How a range is read: its windows, bucket and whether the cap cut it short."""
+
     minutes: int
     windows: tuple[Window, ...]  # oldest first
     capped: bool  # the windows stop short of the range's start
@@ -150,6 +156,8 @@ def _plan(
 
 @dataclass(frozen=True)
 class Fetched:
+    """What the windows of one range brought back."""
+
     plan: Plan
     samples: tuple[Sample, ...]  # the buckets with a value, oldest first
     at: datetime  # when it was read: the span's end
@@ -189,6 +197,8 @@ def span_of(fetched: Fetched, range_: Range) -> tuple[datetime, datetime]:
 
 @dataclass(frozen=True)
 class HistorySnapshot:
+    """A range's points as served: cached, fetched or stale, and why."""
+
     fetched: Fetched
     cache: CacheStatus
     version: int  # bumped with every new read, so views can cache what they build
@@ -197,6 +207,8 @@ class HistorySnapshot:
 
 @dataclass(frozen=True)
 class _Held:
+    """The last good read of a range and when it was made."""
+
     fetched: Fetched
     at: float
     version: int
@@ -204,6 +216,8 @@ class _Held:
 
 @dataclass(frozen=True)
 class _Failure:
+    """The last failed read of a range and when it may be tried again."""
+
     error: ThingSpeakError
     retry_at: float
 

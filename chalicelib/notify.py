@@ -42,6 +42,8 @@ class AlertsConfigError(ValueError):
 
 @dataclass(frozen=True)
 class MessageClock:
+    """How times are said in messages: a zone and whether to name it."""
+
     zone: tzinfo = UTC
     suffix: str = " UTC"  # empty when the owner chose the zone
 
@@ -151,6 +153,8 @@ class Subscriptions(Protocol):
 
 @dataclass(frozen=True)
 class Report:
+    """What one delivery did: messages published, pushes sent, gone or failed."""
+
     sns: Literal["published", "failed", "off"] = "off"
     sent: int = 0
     gone: int = 0
@@ -178,6 +182,8 @@ def ssm_secret(name: str) -> SsmSecret:
 
 @dataclass(frozen=True)
 class PushSettings:
+    """Where and how pushes are sent: the allow-list, the key and the subject."""
+
     vapid_key: Callable[[], str]  # the private key, when asked: SSM, or the local file
     subject: str
     allow: AllowList

@@ -52,6 +52,8 @@ class InvalidSubscription(ValueError):
 
 @dataclass(frozen=True)
 class HostPattern:
+    """One allow-list entry: a host (or *.domain) and an optional port."""
+
     host: str  # lower case, IPv6 without brackets; "*.example.com" keeps its "*."
     port: int | None = None  # None: 443 (or 80 for plain-http loopback)
 
@@ -69,6 +71,8 @@ class HostPattern:
 
 @dataclass(frozen=True)
 class AllowList:
+    """The push services the server may ever contact."""
+
     patterns: tuple[HostPattern, ...]
 
     def allows(self, url: str) -> bool:
@@ -130,6 +134,8 @@ def _parse_host_entry(entry: str) -> HostPattern:
 
 @dataclass(frozen=True)
 class Subscription:
+    """A browser's push subscription: where to send, and the keys to encrypt to."""
+
     endpoint: str
     p256dh: str  # base64url (unpadded) uncompressed P-256 point
     auth: str = field(repr=False)  # base64url (unpadded) 16-byte secret shared with the browser
@@ -186,6 +192,8 @@ def _on_p256(point: bytes) -> bool:
 
 @dataclass(frozen=True)
 class Delivery:
+    """What a push service answered, and what that means for the subscription."""
+
     status: int | None  # the push service's answer; None when nothing answered
     outcome: Outcome
 

@@ -108,6 +108,8 @@ def sparkline_of(trend: Trend, display: FieldDisplay) -> Sparkline:
 
 @dataclass(frozen=True)
 class FieldReading:
+    """One field as the page shows it: label, value, unit and chart."""
+
     number: int
     name: str  # the channel's own name for the field
     label: str  # what the page shows
@@ -138,6 +140,8 @@ class FieldReading:
 
 @dataclass(frozen=True)
 class Reading:
+    """A dashboard's newest entry as the page and its JSON show it."""
+
     channel_id: int
     channel_name: str  # as ThingSpeak names it
     title: str  # what the page shows: the dashboard's title, or the channel's name

@@ -37,6 +37,8 @@ DIGEST_FILE = "SOURCES.sha256"
 
 @dataclass(frozen=True)
 class Assets:
+    """The inline CSS and script, and the CSP that allows exactly them."""
+
     css: Markup
     js: Markup
     csp: str
@@ -44,12 +46,16 @@ class Assets:
 
 @dataclass(frozen=True)
 class When:
+    """When a reading was measured, in words that need no script."""
+
     text: str  # readable without script; the page's script swaps in local time
     ago: str
 
 
 @dataclass(frozen=True)
 class ErrorView:
+    """What an error page says, and where to fix it."""
+
     code: str
     title: str
     message: str

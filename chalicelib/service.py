@@ -46,6 +46,8 @@ Fetch = Callable[[int, int | None], Feed]
 
 @dataclass(frozen=True)
 class Snapshot:
+    """The feed a view is served from, and how it was got."""
+
     feed: Feed
     cache: CacheStatus
     # Bumped whenever the feed changes, so views can cache what they render from it.
@@ -56,6 +58,8 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class _Failure:
+    """The last failed fetch and when ThingSpeak may be asked again."""
+
     error: ThingSpeakError
     retry_at: float
 

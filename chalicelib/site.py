@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING
 
 from chalice.app import Response
 
-from chalicelib import static, web
+from chalicelib import web
 from chalicelib.config import Config, ConfigError, Dashboard, load_config
 from chalicelib.errorpages import NOT_FOUND, ErrorPages
 from chalicelib.errors import ThingSpeakError
 from chalicelib.feed import Feed, Series
-from chalicelib.overview import Overview
 from chalicelib.render import Renderer
 from chalicelib.secrets import read_key_for
 from chalicelib.service import Fetch, LatestFeed
@@ -32,6 +31,8 @@ from chalicelib.views import DashboardView
 if TYPE_CHECKING:  # the field pages load with their first view, not with every cold start
     from chalicelib.field import FieldPages
     from chalicelib.history import FieldHistory
+    from chalicelib.overview import Overview
+    from chalicelib.static import StaticFile
 
 
 class Site:
@@ -70,15 +71,25 @@ class Site:
         }
         self.first = self.views[config.dashboards[0].name]
         # With one dashboard, / is its page; /api/dashboards still lists it.
-        self.overview = Overview(list(self.views.values()), self.renderer, self.errors, build, now)
         self._several = several
         self._now, self._build, self._keys = now, build, keys
         self._field_pages: dict[str, FieldPages] = {}
         self._histories: dict[tuple[int, str | None, str | None], FieldHistory] = {}
 
     @cached_property
-    def _static(self) -> dict[str, static.StaticFile]:
+    def overview(self) -> Overview:
+        # Made when first needed: a dashboard's cold view never loads it (nor its threads).
+        from chalicelib import overview as cards
+
+        return cards.Overview(
+            list(self.views.values()), self.renderer, self.errors, self._build, self._now
+        )
+
+    @cached_property
+    def _static(self) -> dict[str, StaticFile]:
         # Read when first asked for: a cold page view needs none of it.
+        from chalicelib import static
+
         return static.load()
 
     @classmethod

@@ -20,6 +20,8 @@ BUILD_MARK = b"__BUILD__"
 
 @dataclass(frozen=True)
 class StaticFile:
+    """A file served as it is (manifest, icons, service worker), with its ETag."""
+
     body: bytes
     content_type: str
     cache_control: str = DAY

@@ -33,6 +33,8 @@ FULL_SPAN_TOLERANCE = timedelta(minutes=15)
 
 @dataclass(frozen=True)
 class Point:
+    """One real reading on a chart: when, its value for the curve, and as sent."""
+
     at: int  # unix seconds
     value: float  # for the curve only
     raw: str  # the reading as sent
@@ -40,6 +42,8 @@ class Point:
 
 @dataclass(frozen=True)
 class Trend:
+    """A field's chart over its true span: path, points, and the real extremes."""
+
     path: str  # SVG path data in a WIDTH x height box, y pointing down
     points: tuple[Point, ...]  # oldest first; the last is the newest reading
     ys: tuple[float, ...]  # each point's y in the box

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 @dataclass(frozen=True)
 class Conversion:
+    """A unit conversion a field can be configured with."""
+
     name: str
     unit: str  # the unit shown when FIELDn_UNIT is not set
     apply: Callable[[Decimal], Decimal]

@@ -43,7 +43,7 @@ from scripts.local_app import (  # noqa: E402
     without_app_settings,
 )
 
-RUNS = 5
+RUNS = 9
 BUDGET_GZIP_BYTES = 14 * 1024
 # A Lambda function gets a whole vCPU at 1,769 MB and a share in proportion below it.
 FULL_VCPU_MB = 1769

@@ -258,14 +258,14 @@ def test_the_shipped_dashboard_files_are_valid():
     assert prod.ssm_parameters
 
 
-def start_app(**env: str) -> subprocess.CompletedProcess[str]:
+def start_app(code: str = "import app", **env: str) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("THINGSPEAK_", "FIELD", "GLANCE_", "STALE_"))
     }
     return subprocess.run(
-        [sys.executable, "-c", "import app"],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,
@@ -289,3 +289,11 @@ def test_a_missing_dashboards_file_stops_start_up_with_one_line():
     assert line == "ThingSpeak Glance cannot start: chalicelib/missing.toml: no such file " + (
         "(GLANCE_CONFIG)."
     )
+
+
+def test_after_start_up_the_garbage_collector_runs_again_and_skips_what_start_up_made():
+    result = start_app(
+        "import gc, app; print(gc.isenabled(), gc.get_freeze_count() > 0)",
+        GLANCE_CONFIG="chalicelib/dashboards.toml",
+    )
+    assert result.stdout.split() == ["True", "True"], result.stderr
