@@ -10,8 +10,8 @@ gc.disable()
 from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response
 
 from chalicelib.logs import access_log
-from chalicelib.site import Site
-from chalicelib.web import add_security_headers, head_like_get
+from chalicelib.web.responses import add_security_headers, head_like_get
+from chalicelib.web.root import Site
 
 app = Chalice(app_name="thingspeak-glance")
 site = Site.from_env()  # invalid configuration stops the start-up with a one-line reason
@@ -88,14 +88,14 @@ def _request() -> Request:
 
 @app.route("/api/push/key", methods=READ)
 def push_key() -> Response:
-    from chalicelib import alertweb
+    from chalicelib.alerts import routes as alertweb
 
     return alertweb.push_key()
 
 
 @app.route("/api/push/subscriptions", methods=["POST", "DELETE"])
 def push_subscriptions() -> Response:
-    from chalicelib import alertweb
+    from chalicelib.alerts import routes as alertweb
 
     request = _request()
     return alertweb.subscriptions(site.config, request.method, request.raw_body)
@@ -103,7 +103,7 @@ def push_subscriptions() -> Response:
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def check_alerts(event: CloudWatchEvent) -> dict[str, object]:
-    from chalicelib import alertcheck
+    from chalicelib.alerts import check as alertcheck
 
     return alertcheck.run(site.config, site.client, context=event.context)
 

@@ -227,7 +227,7 @@ def ensure_table(dynamodb: Any, name: str) -> bool:
 def ensure_vapid(ssm: Any, name: str) -> tuple[str, bool]:
     """(public key, whether this call made the pair). An existing key is kept: browsers
     subscribed with its public half would otherwise have to subscribe again."""
-    from chalicelib.push import PushConfigError, generate_vapid_keys, public_key
+    from chalicelib.alerts.webpush import PushConfigError, generate_vapid_keys, public_key
 
     try:
         private = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
@@ -256,7 +256,7 @@ def ensure_vapid(ssm: Any, name: str) -> tuple[str, bool]:
 
 
 def _store_public_key(dynamodb: Any, table: str, public: str) -> None:
-    from chalicelib.alertstore import DynamoStore, StoreError
+    from chalicelib.alerts.store import DynamoStore, StoreError
 
     store = DynamoStore(table, client=dynamodb)
     try:
@@ -288,12 +288,12 @@ def write_environment(path: Path, stage: str, values: Mapping[str, str]) -> bool
 def watch(
     args: argparse.Namespace, environ: Mapping[str, str], sleep: Callable[[float], None]
 ) -> None:
-    from chalicelib.alertcheck import checker_from_env, fetcher
-    from chalicelib.alertstore import EmbeddedStore
-    from chalicelib.config import ConfigError, load_config
-    from chalicelib.notify import AlertsConfigError
-    from chalicelib.push import PushConfigError
-    from chalicelib.thingspeak import ThingSpeakClient
+    from chalicelib.alerts.check import checker_from_env, fetcher
+    from chalicelib.alerts.notify import AlertsConfigError
+    from chalicelib.alerts.store import EmbeddedStore
+    from chalicelib.alerts.webpush import PushConfigError
+    from chalicelib.config.loader import ConfigError, load_config
+    from chalicelib.thingspeak.client import ThingSpeakClient
 
     settings = chalice_config.load(args.config)
     chalice_config.stage(settings, args.stage, args.config)

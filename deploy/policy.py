@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib.config import ConfigError, load_config
+from chalicelib.config.loader import ConfigError, load_config
 from deploy import config as chalice_config
 from deploy.errors import DeployError
 

@@ -101,7 +101,7 @@ def pieces(path: str) -> dict[str, object]:
     from datetime import UTC, datetime
 
     import app
-    from chalicelib.reading import build_reading
+    from chalicelib.display.reading import build_reading
 
     imported = since(STARTED)
     view = app.site.views[path.rsplit("/", 1)[-1]] if path.startswith("/d/") else app.site.first

@@ -21,7 +21,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chalicelib.render import COMPILED_DIR, DIGEST_FILE, TEMPLATES_DIR, environment, sources_digest  # noqa: E402
+from chalicelib.web.rendering import (  # noqa: E402
+    COMPILED_DIR,
+    DIGEST_FILE,
+    TEMPLATES_DIR,
+    environment,
+    sources_digest,
+)
 
 
 def compile_into(target: Path) -> None:

@@ -15,8 +15,8 @@ import responses
 from chalice.test import Client
 from playwright.sync_api import Browser
 
-from chalicelib.config import load_config
-from chalicelib.site import Site
+from chalicelib.config.loader import load_config
+from chalicelib.web.root import Site
 from emulator import Emulator
 from scripts.local_app import serve
 from tests.browser import CHROMIUM, FLAGS

@@ -21,13 +21,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.alertcheck import LEASE_SECONDS, Checker, checker_from_env, fetcher, run
-from chalicelib.alerts import Observation, step
-from chalicelib.alertstore import DynamoStore, EmbeddedStore, Record
-from chalicelib.config import Config, load_config
-from chalicelib.notify import render
-from chalicelib.push import parse_allowed_hosts, parse_subscription
-from chalicelib.thingspeak import ThingSpeakClient
+from chalicelib.alerts.check import LEASE_SECONDS, Checker, checker_from_env, fetcher, run
+from chalicelib.alerts.notify import render
+from chalicelib.alerts.rules import Observation, step
+from chalicelib.alerts.store import DynamoStore, EmbeddedStore, Record
+from chalicelib.alerts.webpush import parse_allowed_hosts, parse_subscription
+from chalicelib.config.loader import Config, load_config
+from chalicelib.thingspeak.client import ThingSpeakClient
 from deploy.alerts import ensure_table, ensure_vapid
 from emulator import PRIVATE_READ_KEY, Emulator
 from tests.conftest import FakeClock, write_dashboards

@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from chalicelib.alerts import (
+from chalicelib.alerts.notify import (
+    AlertsConfigError,
+    MessageClock,
+    email_subject,
+    message_clock,
+    render,
+)
+from chalicelib.alerts.rules import (
     CHECK,
     QUIET,
     ConditionState,
@@ -18,17 +25,10 @@ from chalicelib.alerts import (
     rule_key,
     step,
 )
-from chalicelib.config import AlertRule, Dashboard, FieldDisplay
-from chalicelib.errors import UpstreamUnavailable
-from chalicelib.feed import Feed, parse_feed
-from chalicelib.notify import (
-    AlertsConfigError,
-    MessageClock,
-    email_subject,
-    message_clock,
-    render,
-)
-from chalicelib.units import CONVERSIONS
+from chalicelib.config.loader import AlertRule, Dashboard, FieldDisplay
+from chalicelib.config.units import CONVERSIONS
+from chalicelib.thingspeak.errors import UpstreamUnavailable
+from chalicelib.thingspeak.feed import Feed, parse_feed
 
 NOW = datetime(2026, 1, 15, 6, 50, tzinfo=UTC)
 FROST = AlertRule(field=1, direction="below", threshold=32.0, clear_at=34.0)

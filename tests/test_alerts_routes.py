@@ -13,7 +13,7 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from chalicelib.alertstore import MAX_SUBSCRIPTIONS, DynamoStore
+from chalicelib.alerts.store import MAX_SUBSCRIPTIONS, DynamoStore
 from emulator import Emulator
 from tests.conftest import app_module
 from tests.push_service import PushService
@@ -279,8 +279,8 @@ def test_the_page_does_not_load_the_alert_code():
 
     probe = (
         "import sys, app; "
-        "print(sorted(m for m in sys.modules if m.startswith(('chalicelib.alert', "
-        "'chalicelib.notify', 'chalicelib.push', 'cryptography', 'http_ece', 'py_vapid'))))"
+        "print(sorted(m for m in sys.modules if m.startswith(('chalicelib.alerts', "
+        "'cryptography', 'http_ece', 'py_vapid'))))"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],

@@ -13,8 +13,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.alertstore import DynamoStore, EmbeddedStore
-from chalicelib.push import parse_allowed_hosts, parse_subscription, public_key
+from chalicelib.alerts.store import DynamoStore, EmbeddedStore
+from chalicelib.alerts.webpush import parse_allowed_hosts, parse_subscription, public_key
 from deploy import policy
 from deploy.alerts import main
 from emulator import Emulator

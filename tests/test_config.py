@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.config import AlertRule, ConfigError, load_config
-from chalicelib.units import CONVERSIONS
+from chalicelib.config.loader import AlertRule, ConfigError, load_config
+from chalicelib.config.units import CONVERSIONS
 from tests.conftest import write_dashboards
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -37,8 +37,8 @@ import requests
 from chalice.test import Client, HTTPResponse
 
 import app as app_module
-from chalicelib.errors import ThingSpeakError
-from chalicelib.thingspeak import CONNECT_TIMEOUT, DEADLINE_SECONDS, READ_TIMEOUT
+from chalicelib.thingspeak.client import CONNECT_TIMEOUT, DEADLINE_SECONDS, READ_TIMEOUT
+from chalicelib.thingspeak.errors import ThingSpeakError
 from emulator import Emulator
 from tests.conftest import SECRET_KEY
 from tests.faults import FaultyLine

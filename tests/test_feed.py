@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.errors import MalformedResponse
-from chalicelib.feed import parse_feed
+from chalicelib.thingspeak.errors import MalformedResponse
+from chalicelib.thingspeak.feed import parse_feed
 from tests.conftest import load_fixture
 
 

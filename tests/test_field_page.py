@@ -19,9 +19,9 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from chalicelib.field import CHART_SLOTS
-from chalicelib.history import MAX_REQUESTS, RANGES, FieldHistory, plan_windows
-from chalicelib.thingspeak import ThingSpeakClient
+from chalicelib.thingspeak.averages import MAX_REQUESTS, RANGES, FieldHistory, plan_windows
+from chalicelib.thingspeak.client import ThingSpeakClient
+from chalicelib.web.field_pages import CHART_SLOTS
 from emulator import (
     DEMO_CHANNEL_ID,
     PRIVATE_CHANNEL_ID,

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from chalicelib import static
+from chalicelib.web import static_files as static
 from emulator import DEMO_CHANNEL_ID, Emulator
 from tests.browser import PHONE
 

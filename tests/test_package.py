@@ -75,7 +75,7 @@ def test_package_holds_the_app_its_templates_and_runtime_dependencies(package):
     contents = names(package)
     for required in (
         "app.py",
-        "chalicelib/views.py",
+        "chalicelib/web/dashboard.py",
         "templates/base.html",
         "templates/page.html",
         "templates/overview.html",

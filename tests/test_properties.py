@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from chalicelib.config import load_config
-from chalicelib.site import Site
+from chalicelib.config.loader import load_config
+from chalicelib.web.root import Site
 from tests.conftest import THINGSPEAK, app_module, feed_url
 
 settings.register_profile(

@@ -17,8 +17,8 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid.jwt import sign  # type: ignore[import-untyped]
 
-from chalicelib import push as webpush
-from chalicelib.push import (
+from chalicelib.alerts import webpush
+from chalicelib.alerts.webpush import (
     AllowList,
     Delivery,
     InvalidSubscription,
@@ -421,7 +421,7 @@ def test_the_private_key_never_reaches_logs_or_errors(push, vapid, caplog):
 
 def test_importing_the_module_loads_no_crypto_or_http_library():
     probe = (
-        "import sys, chalicelib.push; "
+        "import sys, chalicelib.alerts.webpush; "
         "print([m for m in sys.modules if m.split('.')[0] in "
         "('cryptography', 'http_ece', 'py_vapid', 'requests', 'urllib3')])"
     )

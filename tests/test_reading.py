@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.config import Dashboard, FieldDisplay
-from chalicelib.feed import parse_feed
-from chalicelib.reading import build_reading, format_value
-from chalicelib.units import CONVERSIONS
+from chalicelib.config.loader import Dashboard, FieldDisplay
+from chalicelib.config.units import CONVERSIONS
+from chalicelib.display.reading import build_reading, format_value
+from chalicelib.thingspeak.feed import parse_feed
 from tests.conftest import at, load_fixture
 
 C_TO_F = CONVERSIONS["c_to_f"]

@@ -13,10 +13,10 @@ from datetime import timedelta
 import pytest
 from jinja2 import ModuleLoader
 
-from chalicelib.config import Dashboard
-from chalicelib.feed import parse_feed
-from chalicelib.reading import build_reading
-from chalicelib.render import TEMPLATES_DIR, ErrorView, Renderer, humanize_age
+from chalicelib.config.loader import Dashboard
+from chalicelib.display.reading import build_reading
+from chalicelib.thingspeak.feed import parse_feed
+from chalicelib.web.rendering import TEMPLATES_DIR, ErrorView, Renderer, humanize_age
 from tests.conftest import ROOT, at, load_fixture
 
 

@@ -14,8 +14,8 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from chalicelib.errors import ReadKeyUnavailable
-from chalicelib.secrets import SsmReadKey
+from chalicelib.thingspeak.errors import ReadKeyUnavailable
+from chalicelib.thingspeak.keys import SsmReadKey
 from emulator import PRIVATE_CHANNEL_ID, PRIVATE_READ_KEY
 
 PARAMETER = "/thingspeak-glance/read-api-key"

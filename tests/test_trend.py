@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.config import Dashboard, FieldDisplay
-from chalicelib.feed import Channel, Entry, Feed, Field
-from chalicelib.reading import build_reading
-from chalicelib.trend import build_trend
+from chalicelib.config.loader import Dashboard, FieldDisplay
+from chalicelib.display.reading import build_reading
+from chalicelib.display.trend import build_trend
+from chalicelib.thingspeak.feed import Channel, Entry, Feed, Field
 
 END = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 CHANNEL = Channel(1, "Balcony", (Field(1, "Temperature"),))

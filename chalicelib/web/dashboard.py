@@ -13,14 +13,14 @@ from datetime import UTC, datetime
 
 from chalice.app import Response
 
-from chalicelib import web
-from chalicelib.config import Dashboard
-from chalicelib.errorpages import BAD_REQUEST, ErrorPages
-from chalicelib.errors import ThingSpeakError
+from chalicelib.config.loader import Dashboard
+from chalicelib.display.reading import Reading, build_reading, is_stale
 from chalicelib.logs import note
-from chalicelib.reading import Reading, build_reading, is_stale
-from chalicelib.render import Renderer, humanize_age
-from chalicelib.service import LatestFeed, Snapshot
+from chalicelib.thingspeak.cache import LatestFeed, Snapshot
+from chalicelib.thingspeak.errors import ThingSpeakError
+from chalicelib.web import responses
+from chalicelib.web.error_pages import BAD_REQUEST, ErrorPages
+from chalicelib.web.rendering import Renderer, humanize_age
 
 # What a rendered reading depends on besides the feed: (feed version, stale, error code).
 _State = tuple[int, bool, str | None]
@@ -54,7 +54,7 @@ class DashboardView:
         self._feed_tag: tuple[int, str] = (-1, "")
 
     def page(self, headers: Mapping[str, str], query: Mapping[str, str] | None = None) -> Response:
-        if problem := web.unexpected_parameters(query):
+        if problem := responses.unexpected_parameters(query):
             return self._errors.page(BAD_REQUEST, problem, 400)
         try:
             snapshot, now = self._snapshot(), self._now()
@@ -62,8 +62,8 @@ class DashboardView:
             return self._errors.thingspeak_page(exc, self.dashboard)
         state = self._state(snapshot, now)
         etag = self._etag("page", snapshot, state)
-        if web.not_modified(headers, etag):
-            return web.not_modified_response(etag)
+        if responses.not_modified(headers, etag):
+            return responses.not_modified_response(etag)
         reading = self._reading(snapshot, state, now)
         age = reading.age(now)
         key = (*state, humanize_age(age) if age is not None else None)
@@ -72,26 +72,26 @@ class DashboardView:
                 reading, now, self.api_path, self._overview_link, self.dashboard.name
             )
             self._page_cache = (key, page)
-        return web.html(self._page_cache[1], etag=etag)
+        return responses.html(self._page_cache[1], etag=etag)
 
     def api_latest(
         self, headers: Mapping[str, str], query: Mapping[str, str] | None = None
     ) -> Response:
-        if problem := web.unexpected_parameters(query):
-            return web.json_error(BAD_REQUEST, problem, 400)
+        if problem := responses.unexpected_parameters(query):
+            return responses.json_error(BAD_REQUEST, problem, 400)
         try:
             snapshot, now = self._snapshot(), self._now()
         except ThingSpeakError as exc:
-            return web.json_error(exc.code, exc.message, web.status_for(exc), exc.title)
+            return responses.json_error(exc.code, exc.message, responses.status_for(exc), exc.title)
         state = self._state(snapshot, now)
         etag = self._etag("api", snapshot, state)
-        if web.not_modified(headers, etag):
-            return web.not_modified_response(etag)
+        if responses.not_modified(headers, etag):
+            return responses.not_modified_response(etag)
         data = {
             **self._reading(snapshot, state, now).to_json(now),
             "dashboard": self.dashboard.name,
         }
-        return web.json_body(data, etag=etag)
+        return responses.json_body(data, etag=etag)
 
     def _snapshot(self) -> Snapshot:
         try:

@@ -11,8 +11,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.config import Dashboard
-from chalicelib.errors import ReadKeyUnavailable
+from chalicelib.config.loader import Dashboard
+from chalicelib.thingspeak.errors import ReadKeyUnavailable
 
 # botocore logs whole responses at DEBUG, and this response is the secret.
 for _name in ("botocore", "boto3", "urllib3"):

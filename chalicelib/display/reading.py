@@ -12,10 +12,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from operator import sub
 from typing import Any
 
-from chalicelib.config import Dashboard, FieldDisplay
-from chalicelib.errors import ThingSpeakError
-from chalicelib.feed import Feed
-from chalicelib.trend import Trend, build_trends, span_label
+from chalicelib.config.loader import Dashboard, FieldDisplay
+from chalicelib.display.trend import Trend, build_trends, span_label
+from chalicelib.thingspeak.errors import ThingSpeakError
+from chalicelib.thingspeak.feed import Feed
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # ThingSpeak allows 255 characters a value; a glance page has no room for an essay.

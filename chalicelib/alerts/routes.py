@@ -16,17 +16,17 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib import web
-from chalicelib.alertstore import MAX_SUBSCRIPTIONS, AlertStore, StoreError, store_from_env
-from chalicelib.config import Config
-from chalicelib.logs import note
-from chalicelib.push import (
+from chalicelib.alerts.store import MAX_SUBSCRIPTIONS, AlertStore, StoreError, store_from_env
+from chalicelib.alerts.webpush import (
     MAX_ENDPOINT_CHARS,
     InvalidSubscription,
     PushConfigError,
     parse_allowed_hosts,
     parse_subscription,
 )
+from chalicelib.config.loader import Config
+from chalicelib.logs import note
+from chalicelib.web import responses
 
 # A browser's PushSubscription JSON is about 400 bytes with an FCM endpoint.
 MAX_BODY_BYTES = 4096
@@ -48,14 +48,14 @@ def push_key(env: Mapping[str, str] | None = None) -> Response:
     except StoreError as exc:
         return _unavailable(exc)
     if not key:
-        return web.json_error(
+        return responses.json_error(
             "alerts_not_ready",
             "Alerts are being set up: the push key is not stored yet "
             "(the site's owner runs python -m deploy.alerts setup).",
             503,
             "Alerts are not ready",
         )
-    return web.json_body({"publicKey": key})
+    return responses.json_body({"publicKey": key})
 
 
 def subscriptions(
@@ -73,7 +73,9 @@ def subscriptions(
         if config.dashboard(dashboard) is None:
             shown = dashboard[:80]
             raise _Refused(
-                web.json_error("not_found", f"There is no dashboard called {shown!r} here.", 404)
+                responses.json_error(
+                    "not_found", f"There is no dashboard called {shown!r} here.", 404
+                )
             )
         if method == "DELETE":
             endpoint = raw.get("endpoint") if isinstance(raw, dict) else None
@@ -94,25 +96,25 @@ def subscriptions(
         return _unavailable(exc)
     except PushConfigError as exc:
         note(alerts_error=str(exc))
-        return web.json_error(
+        return responses.json_error(
             "alerts_misconfigured", "Alerts are misconfigured.", 503, "Alerts are off"
         )
     if added == "full":
-        return web.json_error(
+        return responses.json_error(
             "too_many_subscriptions",
             f"This dashboard already notifies {MAX_SUBSCRIPTIONS} browsers, its limit: "
             "turn notifications off on one you no longer use.",
             409,
             "Too many subscriptions",
         )
-    return web.json_body({"dashboard": dashboard, "subscribed": True}, 201)
+    return responses.json_body({"dashboard": dashboard, "subscribed": True}, 201)
 
 
 def _store(env: Mapping[str, str] | None) -> AlertStore:
     store = store_from_env(os.environ if env is None else env)
     if store is None:
         raise _Refused(
-            web.json_error(
+            responses.json_error(
                 "alerts_off",
                 "This site has no alerts set up (its owner turns them on with "
                 "python -m deploy.alerts setup).",
@@ -126,7 +128,7 @@ def _store(env: Mapping[str, str] | None) -> AlertStore:
 def _body(raw_body: bytes | str | None) -> tuple[str, Any]:
     if raw_body is not None and len(raw_body) > MAX_BODY_BYTES:
         raise _Refused(
-            web.json_error(
+            responses.json_error(
                 "too_large", f"The body is over {MAX_BODY_BYTES} bytes.", 413, "Body too large"
             )
         )
@@ -143,14 +145,14 @@ def _body(raw_body: bytes | str | None) -> tuple[str, Any]:
 
 
 def _bad(message: str) -> Response:
-    return web.json_error(
+    return responses.json_error(
         "bad_request", message[:1].upper() + message[1:] + ".", 400, "Bad request"
     )
 
 
 def _unavailable(exc: StoreError) -> Response:
     note(alerts_error=str(exc))  # the owner's clue goes to the log, not to the visitor
-    return web.json_error(
+    return responses.json_error(
         "alerts_unavailable",
         "Alerts could not be reached just now; try again in a minute.",
         503,

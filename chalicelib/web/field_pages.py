@@ -23,11 +23,10 @@ from typing import Any, Literal
 from chalice.app import Response
 from jinja2 import Template
 
-from chalicelib import web
-from chalicelib.errorpages import BAD_REQUEST, NOT_FOUND, ErrorPages
-from chalicelib.errors import ThingSpeakError
-from chalicelib.feed import Feed, Sample
-from chalicelib.history import (
+from chalicelib.display.reading import TEMPERATURE_UNITS, Sparkline, format_value, sparkline_of
+from chalicelib.display.trend import FULL_SPAN_TOLERANCE, Trend, numeric, span_label, trend_of
+from chalicelib.logs import note
+from chalicelib.thingspeak.averages import (
     DEFAULT_RANGE,
     MAX_REQUESTS,
     RANGES,
@@ -37,11 +36,12 @@ from chalicelib.history import (
     span_of,
     what_of,
 )
-from chalicelib.logs import note
-from chalicelib.reading import TEMPERATURE_UNITS, Sparkline, format_value, sparkline_of
-from chalicelib.service import HISTORY_RESULTS, Snapshot
-from chalicelib.trend import FULL_SPAN_TOLERANCE, Trend, numeric, span_label, trend_of
-from chalicelib.views import DashboardView
+from chalicelib.thingspeak.cache import HISTORY_RESULTS, Snapshot
+from chalicelib.thingspeak.errors import ThingSpeakError
+from chalicelib.thingspeak.feed import Feed, Sample
+from chalicelib.web import responses
+from chalicelib.web.dashboard import DashboardView
+from chalicelib.web.error_pages import BAD_REQUEST, NOT_FOUND, ErrorPages
 
 CHART_HEIGHT = 60.0  # viewBox units; the CSS gives the chart its size on screen
 CHART_SLOTS = 100  # up to 200 real points: every peak and dip a wide chart can show
@@ -249,21 +249,23 @@ class FieldPages:
             if kind == "page":
                 return self._errors.thingspeak_page(exc, self._dashboard)
             if kind == "api":
-                return web.json_error(exc.code, exc.message, web.status_for(exc), exc.title)
-            return _plain(f"{exc.title}: {exc.message}", web.status_for(exc))
+                return responses.json_error(
+                    exc.code, exc.message, responses.status_for(exc), exc.title
+                )
+            return _plain(f"{exc.title}: {exc.message}", responses.status_for(exc))
         note(cache=snapshot.cache, history=history.cache if history else None)
         view, page = self._build_view(number, range_, snapshot, history)
         etag = self._etag(kind, view)
-        if web.not_modified(headers, etag):
-            return web.not_modified_response(etag)
+        if responses.not_modified(headers, etag):
+            return responses.not_modified_response(etag)
         if kind == "api":
-            return web.json_body(view.to_json(), etag=etag)
+            return responses.json_body(view.to_json(), etag=etag)
         if kind == "csv":
             disposition = f'attachment; filename="{view.filename}"'
-            heads: web.Headers = {"Content-Type": CSV_TYPE, "Cache-Control": "no-cache"}
+            heads: responses.Headers = {"Content-Type": CSV_TYPE, "Cache-Control": "no-cache"}
             heads.update({"ETag": etag, "Content-Disposition": disposition})
             return Response(body=view.to_csv(), status_code=200, headers=heads)
-        return web.html(page, etag=etag)
+        return responses.html(page, etag=etag)
 
     def _history_of(self, number: int, range_: Range, day: Feed) -> HistorySnapshot | None:
         if range_.minutes is None or day.latest is None:
@@ -352,7 +354,7 @@ def problem(errors: ErrorPages, kind: Kind, code: str, message: str, status: int
     if kind == "page":
         return errors.page(code, message, status)
     if kind == "api":
-        return web.json_error(code, message, status)
+        return responses.json_error(code, message, status)
     return _plain(message, status)
 
 
@@ -408,7 +410,7 @@ def _range(query: Mapping[str, str] | None) -> tuple[Range | None, str | None]:
     other = sorted(
         k
         for k in (query or {})
-        if k != "range" and not k.lower().startswith(web.IGNORED_PARAMETERS)
+        if k != "range" and not k.lower().startswith(responses.IGNORED_PARAMETERS)
     )
     if other:
         names = ", ".join(name[:40] for name in other[:5])

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib.units import CONVERSIONS, Conversion
+from chalicelib.config.units import CONVERSIONS, Conversion
 
 FIELD_NUMBERS = range(1, 9)
-APP_ROOT = Path(__file__).resolve().parent.parent
+APP_ROOT = Path(__file__).resolve().parents[2]
 # Only chalicelib/ (and vendor/) reach the Lambda package beside app.py.
 SHIPPED_DIR = "chalicelib"
 DEFAULT_STALE_MINUTES = 30.0

@@ -8,7 +8,7 @@ from typing import Any
 
 from chalice.app import Request, Response
 
-from chalicelib.errors import (
+from chalicelib.thingspeak.errors import (
     ChannelNotFound,
     MalformedResponse,
     ReadKeyRequired,

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 from chalice.app import Response
 
-from chalicelib import web
-from chalicelib.errorpages import BAD_REQUEST, ErrorPages
-from chalicelib.errors import ThingSpeakError, UpstreamTimeout
+from chalicelib.display.reading import Card, build_card
 from chalicelib.logs import note
-from chalicelib.reading import Card, build_card
-from chalicelib.render import Renderer, humanize_age
-from chalicelib.service import Snapshot
-from chalicelib.views import DashboardView
+from chalicelib.thingspeak.cache import Snapshot
+from chalicelib.thingspeak.errors import ThingSpeakError, UpstreamTimeout
+from chalicelib.web import responses
+from chalicelib.web.dashboard import DashboardView
+from chalicelib.web.error_pages import BAD_REQUEST, ErrorPages
+from chalicelib.web.rendering import Renderer, humanize_age
 
 if TYPE_CHECKING:  # imported when first needed: a dashboard's cold view never does
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -55,25 +55,25 @@ class Overview:
         self._page_cache: tuple[object, str] | None = None
 
     def page(self, headers: Mapping[str, str], query: Mapping[str, str] | None = None) -> Response:
-        if problem := web.unexpected_parameters(query):
+        if problem := responses.unexpected_parameters(query):
             return self._errors.page(BAD_REQUEST, problem, 400)
         cards, now = self.cards(), self._now()
         etag = self._etag("overview", cards)
-        if web.not_modified(headers, etag):
-            return web.not_modified_response(etag)
+        if responses.not_modified(headers, etag):
+            return responses.not_modified_response(etag)
         key = tuple((c, humanize_age(now - c.created_at) if c.created_at else None) for c in cards)
         if self._page_cache is None or self._page_cache[0] != key:
             self._page_cache = (key, self._renderer.overview(cards, now))
-        return web.html(self._page_cache[1], etag=etag)
+        return responses.html(self._page_cache[1], etag=etag)
 
     def api(self, headers: Mapping[str, str], query: Mapping[str, str] | None = None) -> Response:
-        if problem := web.unexpected_parameters(query):
-            return web.json_error(BAD_REQUEST, problem, 400)
+        if problem := responses.unexpected_parameters(query):
+            return responses.json_error(BAD_REQUEST, problem, 400)
         cards, now = self.cards(), self._now()
         etag = self._etag("dashboards", cards)
-        if web.not_modified(headers, etag):
-            return web.not_modified_response(etag)
-        return web.json_body([card.to_json(now) for card in cards], etag=etag)
+        if responses.not_modified(headers, etag):
+            return responses.not_modified_response(etag)
+        return responses.json_body([card.to_json(now) for card in cards], etag=etag)
 
     def cards(self) -> tuple[Card, ...]:
         results = self._fetch_all()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import sub
 
-from chalicelib.feed import Feed
+from chalicelib.thingspeak.feed import Feed
 
 WIDTH = 100.0
 HEIGHT = 24.0

@@ -16,7 +16,7 @@ from itertools import chain, repeat
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from chalicelib.errors import MalformedResponse
+from chalicelib.thingspeak.errors import MalformedResponse
 
 FIELD_NUMBERS = range(1, 9)
 # JSON can escape a lone surrogate ("\ud800"); no UTF-8 page or JSON answer can carry one.

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from chalicelib.errors import RateLimited, ThingSpeakError
-from chalicelib.feed import Feed, Sample, Series
 from chalicelib.logs import note
-from chalicelib.service import HISTORY, HISTORY_RESULTS
+from chalicelib.thingspeak.cache import HISTORY, HISTORY_RESULTS
+from chalicelib.thingspeak.errors import RateLimited, ThingSpeakError
+from chalicelib.thingspeak.feed import Feed, Sample, Series
 
 ROW_BUDGET = 7000  # under ThingSpeak's 8000, with room for a busier spell than the day's
 MAX_REQUESTS = 8

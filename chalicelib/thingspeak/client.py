@@ -19,7 +19,8 @@ from typing import Any
 import requests
 import urllib3
 
-from chalicelib.errors import (
+from chalicelib.logs import note
+from chalicelib.thingspeak.errors import (
     ChannelNotFound,
     MalformedResponse,
     RateLimited,
@@ -27,8 +28,7 @@ from chalicelib.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from chalicelib.feed import Feed, Series, parse_feed, parse_series
-from chalicelib.logs import note
+from chalicelib.thingspeak.feed import Feed, Series, parse_feed, parse_series
 
 # Connect, then each socket read; the overall deadline also stops a body that trickles
 # in one byte at a time. Together well under Lambda's timeout and API Gateway's 29 s.

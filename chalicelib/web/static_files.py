@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chalicelib.render import TEMPLATES_DIR
+from chalicelib.web.rendering import TEMPLATES_DIR
 
 ICONS = TEMPLATES_DIR / "icons"
 THEME = "#0b6e4f"

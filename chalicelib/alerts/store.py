@@ -30,8 +30,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal, Protocol
 
-from chalicelib.alerts import ConditionState
-from chalicelib.push import Subscription
+from chalicelib.alerts.rules import ConditionState
+from chalicelib.alerts.webpush import Subscription
 
 SUBSCRIPTION_DAYS = 180
 RECORD_DAYS = 365
@@ -352,7 +352,7 @@ class EmbeddedStore:
 
     def local_vapid_keys(self) -> tuple[str, str]:
         """(private, public), made on first use: locally the file stands in for SSM."""
-        from chalicelib.push import generate_vapid_keys, public_key
+        from chalicelib.alerts.webpush import generate_vapid_keys, public_key
 
         private = self._meta("vapid_private")
         if private is None:

@@ -24,20 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib.alerts import Observation, condition_keys, step
-from chalicelib.alertstore import (
-    DAY,
-    RECORD_DAYS,
-    AlertStore,
-    EmbeddedStore,
-    Record,
-    StoreError,
-    store_from_env,
-)
-from chalicelib.config import Config, Dashboard
-from chalicelib.errors import ThingSpeakError
-from chalicelib.feed import Feed
-from chalicelib.notify import (
+from chalicelib.alerts.notify import (
     AlertsConfigError,
     MessageClock,
     Notice,
@@ -47,9 +34,22 @@ from chalicelib.notify import (
     render,
     ssm_secret,
 )
-from chalicelib.push import PushConfigError, parse_allowed_hosts
-from chalicelib.secrets import read_key_for
-from chalicelib.thingspeak import ReadKey, ThingSpeakClient
+from chalicelib.alerts.rules import Observation, condition_keys, step
+from chalicelib.alerts.store import (
+    DAY,
+    RECORD_DAYS,
+    AlertStore,
+    EmbeddedStore,
+    Record,
+    StoreError,
+    store_from_env,
+)
+from chalicelib.alerts.webpush import PushConfigError, parse_allowed_hosts
+from chalicelib.config.loader import Config, Dashboard
+from chalicelib.thingspeak.client import ReadKey, ThingSpeakClient
+from chalicelib.thingspeak.errors import ThingSpeakError
+from chalicelib.thingspeak.feed import Feed
+from chalicelib.thingspeak.keys import read_key_for
 
 BUDGET_SECONDS = 45.0  # under check_alerts' lambda_timeout (60 s in .chalice/config.json)
 MARGIN_SECONDS = 5.0  # what the handler keeps to write its lines and return

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from chalice.app import Response
 
-from chalicelib import web
-from chalicelib.config import Config, Dashboard
-from chalicelib.errors import ThingSpeakError
-from chalicelib.render import ErrorView, Renderer
+from chalicelib.config.loader import Config, Dashboard
+from chalicelib.thingspeak.errors import ThingSpeakError
+from chalicelib.web import responses
+from chalicelib.web.rendering import ErrorView, Renderer
 
 BAD_REQUEST = "bad_request"
 NOT_FOUND = "not_found"
@@ -19,14 +19,14 @@ class ErrorPages:
         self._config = config
 
     def page(self, code: str, message: str, status: int) -> Response:
-        view = ErrorView(code=code, title=web.TITLES.get(code, code), message=message)
-        return web.html(self._renderer.error(view), status)
+        view = ErrorView(code=code, title=responses.TITLES.get(code, code), message=message)
+        return responses.html(self._renderer.error(view), status)
 
     def thingspeak_page(self, exc: ThingSpeakError, dashboard: Dashboard) -> Response:
         view = ErrorView(
             code=exc.code, title=exc.title, message=exc.message, fix=self._fix(exc, dashboard)
         )
-        return web.html(self._renderer.error(view), web.status_for(exc))
+        return responses.html(self._renderer.error(view), responses.status_for(exc))
 
     def _fix(self, exc: ThingSpeakError, dashboard: Dashboard) -> str | None:
         """Where the setting to change lives: the dashboards file, or the environment."""

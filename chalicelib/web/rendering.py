@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chalicelib.reading import Card, Reading
+from chalicelib.display.reading import Card, Reading
 
 if TYPE_CHECKING:
     # Imported where used instead: on a cold start Jinja2 loads while the first read of
@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 # The project root locally; the package root in Lambda, where `chalice package` copies
 # vendor/templates (a link to templates/) next to app.py.
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 # Made by `make templates`; ships with the function (chalicelib/ does).
-COMPILED_DIR = Path(__file__).resolve().parent / "templates_compiled"
+COMPILED_DIR = Path(__file__).resolve().parents[1] / "templates_compiled"
 DIGEST_FILE = "SOURCES.sha256"
 
 

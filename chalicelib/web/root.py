@@ -17,22 +17,22 @@ from typing import TYPE_CHECKING
 
 from chalice.app import Response
 
-from chalicelib import web
-from chalicelib.config import Config, ConfigError, Dashboard, load_config
-from chalicelib.errorpages import NOT_FOUND, ErrorPages
-from chalicelib.errors import ThingSpeakError
-from chalicelib.feed import Feed, Series
-from chalicelib.render import Renderer
-from chalicelib.secrets import read_key_for
-from chalicelib.service import Fetch, LatestFeed
-from chalicelib.thingspeak import ReadKey, ThingSpeakClient
-from chalicelib.views import DashboardView
+from chalicelib.config.loader import Config, ConfigError, Dashboard, load_config
+from chalicelib.thingspeak.cache import Fetch, LatestFeed
+from chalicelib.thingspeak.client import ReadKey, ThingSpeakClient
+from chalicelib.thingspeak.errors import ThingSpeakError
+from chalicelib.thingspeak.feed import Feed, Series
+from chalicelib.thingspeak.keys import read_key_for
+from chalicelib.web import responses
+from chalicelib.web.dashboard import DashboardView
+from chalicelib.web.error_pages import NOT_FOUND, ErrorPages
+from chalicelib.web.rendering import Renderer
 
 if TYPE_CHECKING:  # the field pages load with their first view, not with every cold start
-    from chalicelib.field import FieldPages
-    from chalicelib.history import FieldHistory
-    from chalicelib.overview import Overview
-    from chalicelib.static import StaticFile
+    from chalicelib.thingspeak.averages import FieldHistory
+    from chalicelib.web.field_pages import FieldPages
+    from chalicelib.web.overview import Overview
+    from chalicelib.web.static_files import StaticFile
 
 
 class Site:
@@ -79,7 +79,7 @@ class Site:
     @cached_property
     def overview(self) -> Overview:
         # Made when first needed: a dashboard's cold view never loads it (nor its threads).
-        from chalicelib import overview as cards
+        from chalicelib.web import overview as cards
 
         return cards.Overview(
             list(self.views.values()), self.renderer, self.errors, self._build, self._now
@@ -88,7 +88,7 @@ class Site:
     @cached_property
     def _static(self) -> dict[str, StaticFile]:
         # Read when first asked for: a cold page view needs none of it.
-        from chalicelib import static
+        from chalicelib.web import static_files as static
 
         return static.load()
 
@@ -120,7 +120,7 @@ class Site:
     ) -> Response:
         view = self.views.get(name)
         if view is None:
-            return web.json_error(NOT_FOUND, _no_dashboard(name), 404)
+            return responses.json_error(NOT_FOUND, _no_dashboard(name), 404)
         return view.api_latest(headers, query)
 
     def dashboards_api(
@@ -137,7 +137,7 @@ class Site:
         api: bool = False,
     ) -> Response:
         """A field's page (or its CSV: `4.csv`), or its JSON; name None: the first dashboard."""
-        from chalicelib import field as fields
+        from chalicelib.web import field_pages as fields
 
         pages = self._field_pages_of(self.first if name is None else self.views.get(name))
         if pages is None:
@@ -148,8 +148,8 @@ class Site:
     def _field_pages_of(self, view: DashboardView | None) -> FieldPages | None:
         if view is None:
             return None
-        from chalicelib.field import FieldPages
-        from chalicelib.history import FieldHistory
+        from chalicelib.thingspeak.averages import FieldHistory
+        from chalicelib.web.field_pages import FieldPages
 
         dashboard = view.dashboard
         pages = self._field_pages.get(dashboard.name)
@@ -171,9 +171,9 @@ class Site:
         found = self._static.get(f"/{name}")
         if found is None:
             return self.errors.page(NOT_FOUND, f"There is no page called /{name} here.", 404)
-        if web.not_modified(headers, found.etag):
-            return web.not_modified_response(found.etag, found.cache_control)
-        return web.static(found.body, found.content_type, found.etag, found.cache_control)
+        if responses.not_modified(headers, found.etag):
+            return responses.not_modified_response(found.etag, found.cache_control)
+        return responses.static(found.body, found.content_type, found.etag, found.cache_control)
 
 
 def alerts_on(env: Mapping[str, str]) -> bool:

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from chalicelib.errors import RateLimited, ThingSpeakError
-from chalicelib.feed import Feed
+from chalicelib.thingspeak.errors import RateLimited, ThingSpeakError
+from chalicelib.thingspeak.feed import Feed
 
 HISTORY = timedelta(hours=24)
 HISTORY_RESULTS = 8000  # ThingSpeak's maximum; a day of entries every 11 s or slower

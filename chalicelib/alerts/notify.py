@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal, Protocol
 
-from chalicelib.alerts import Event
-from chalicelib.alertstore import StoreError
-from chalicelib.push import AllowList, PushConfigError, Subscription, send
-from chalicelib.secrets import SsmSecret
+from chalicelib.alerts.rules import Event
+from chalicelib.alerts.store import StoreError
+from chalicelib.alerts.webpush import AllowList, PushConfigError, Subscription, send
+from chalicelib.thingspeak.keys import SsmSecret
 
 # botocore logs whole responses at DEBUG, and one of them is the private key.
 for _name in ("botocore", "boto3", "urllib3"):

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-from chalicelib.config import AlertRule, Dashboard
-from chalicelib.errors import ThingSpeakError
-from chalicelib.feed import Feed
-from chalicelib.reading import field_reading
+from chalicelib.config.loader import AlertRule, Dashboard
+from chalicelib.display.reading import field_reading
+from chalicelib.thingspeak.errors import ThingSpeakError
+from chalicelib.thingspeak.feed import Feed
 
 CHECK = "check"
 QUIET = "quiet"
