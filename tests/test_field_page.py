@@ -19,7 +19,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from chalicelib.thingspeak.averages import MAX_REQUESTS, RANGES, FieldHistory, plan_windows
+from chalicelib.thingspeak.averages import MAX_REQUESTS, RANGES, FieldAverages, plan_windows
 from chalicelib.thingspeak.client import ThingSpeakClient
 from chalicelib.web.field_pages import CHART_SLOTS
 from emulator import (
@@ -404,7 +404,7 @@ def test_thingspeak_failing_with_nothing_cached_is_one_clear_line(make_client, s
 def test_a_failed_read_serves_the_last_good_one_marked_stale_until_it_heals(still):
     ticks = [0.0]
     client = ThingSpeakClient(still.url)
-    history = FieldHistory(
+    history = FieldAverages(
         lambda n, params: client.series(DEMO_CHANNEL_ID, n, params),
         retry_seconds=15,
         clock=lambda: ticks[0],

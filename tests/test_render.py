@@ -15,8 +15,9 @@ from jinja2 import ModuleLoader
 
 from chalicelib.config.loader import Dashboard
 from chalicelib.display.reading import build_reading
+from chalicelib.display.times import humanize_age
 from chalicelib.thingspeak.feed import parse_feed
-from chalicelib.web.rendering import TEMPLATES_DIR, ErrorView, Renderer, humanize_age
+from chalicelib.web.rendering import TEMPLATES_DIR, ErrorView, Renderer
 from tests.conftest import ROOT, at, load_fixture
 
 

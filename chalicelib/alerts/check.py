@@ -46,6 +46,7 @@ from chalicelib.alerts.store import (
 )
 from chalicelib.alerts.webpush import PushConfigError, parse_allowed_hosts
 from chalicelib.config.loader import Config, Dashboard
+from chalicelib.display.times import iso
 from chalicelib.thingspeak.client import ReadKey, ThingSpeakClient
 from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.thingspeak.feed import Feed
@@ -85,7 +86,7 @@ class Checker:
         """One line per dashboard; those not done within `budget` seconds say timed_out."""
         groups: dict[tuple[object, ...], list[Dashboard]] = {}
         for dashboard in self.config.dashboards:
-            key = (dashboard.channel, dashboard.read_api_key_param, dashboard.read_api_key)
+            key = dashboard.source
             groups.setdefault(key, []).append(dashboard)
         pool = ThreadPoolExecutor(min(WORKERS, len(groups)), thread_name_prefix="alert-check")
         futures: dict[Future[list[dict[str, Any]]], list[Dashboard]] = {
@@ -123,7 +124,7 @@ class Checker:
             dashboard,
             "ok" if seen.error is None else "thingspeak_error",
             error=seen.error.code if seen.error else None,
-            latest_at=latest.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if latest else None,
+            latest_at=iso(latest.created_at) if latest else None,
             fetch_ms=fetch_ms,
         )
         sent: list[dict[str, Any]] = []

@@ -25,6 +25,7 @@ from typing import Any, Literal, Protocol
 from chalicelib.alerts.rules import Event
 from chalicelib.alerts.store import StoreError
 from chalicelib.alerts.webpush import AllowList, PushConfigError, Subscription, send
+from chalicelib.display.times import duration
 from chalicelib.thingspeak.keys import SsmSecret
 
 # botocore logs whole responses at DEBUG, and one of them is the private key.
@@ -130,19 +131,6 @@ def render(event: Event, now: datetime, clock: MessageClock) -> Notice:
     else:
         text = f"{event.title}: readings can be checked again (at {at})"
     return Notice(event.kind, event.dashboard, event.condition, event.title, text)
-
-
-def duration(age: timedelta) -> str:
-    seconds = max(int(age.total_seconds()), 0)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 120:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
-    return f"{hours // 24} days"
 
 
 class Subscriptions(Protocol):

@@ -91,6 +91,12 @@ class Dashboard:
     def field_order(self) -> tuple[int, ...]:
         return tuple(f.number for f in self.fields)
 
+    @property
+    def source(self) -> tuple[int, str | None, str | None]:
+        """What a cache may be shared by: the channel and the key it is read with (a key
+        reads only its own channel, so two dashboards share a cache only if both agree)."""
+        return (self.channel, self.read_api_key_param, self.read_api_key)
+
     def __repr__(self) -> str:  # never the key, even in a traceback or an ETag seed
         key = "set" if self.read_api_key else None
         return (

@@ -13,7 +13,8 @@ from operator import sub
 from typing import Any
 
 from chalicelib.config.loader import Dashboard, FieldDisplay
-from chalicelib.display.trend import Trend, build_trends, span_label
+from chalicelib.display.times import iso, iso_or_none, span_label
+from chalicelib.display.trend import Trend, build_trends
 from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.thingspeak.feed import Feed
 
@@ -68,8 +69,8 @@ class Sparkline:
     def to_json(self) -> dict[str, Any]:
         return {
             "span": self.span,
-            "start": _iso(self.start),
-            "end": _iso(self.end),
+            "start": iso(self.start),
+            "end": iso(self.end),
             "what": self.what,
             "path": self.path,
             "t": list(self.times),
@@ -77,13 +78,9 @@ class Sparkline:
             "v": list(self.values),
             "low": self.low,
             "high": self.high,
-            "low_at": _iso(self.low_at),
-            "high_at": _iso(self.high_at),
+            "low_at": iso(self.low_at),
+            "high_at": iso(self.high_at),
         }
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def sparkline_of(trend: Trend, display: FieldDisplay) -> Sparkline:
@@ -166,7 +163,7 @@ class Reading:
 
     @property
     def created_at_iso(self) -> str | None:
-        return self.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if self.created_at else None
+        return iso_or_none(self.created_at)
 
     def age(self, now: datetime) -> timedelta | None:
         return None if self.created_at is None else max(now - self.created_at, timedelta(0))
@@ -293,7 +290,7 @@ class Card:
 
     @property
     def created_at_iso(self) -> str | None:
-        return self.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if self.created_at else None
+        return iso_or_none(self.created_at)
 
     def to_json(self, now: datetime) -> dict[str, Any]:
         age = None if self.created_at is None else max(now - self.created_at, timedelta(0))

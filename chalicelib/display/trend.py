@@ -17,18 +17,17 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from operator import sub
 
+from chalicelib.display.times import DAY, FULL_SPAN_TOLERANCE
 from chalicelib.thingspeak.feed import Feed
 
 WIDTH = 100.0
 HEIGHT = 24.0
-SPAN = timedelta(hours=24)
 SLOTS = 40
 GAP_FACTOR = 3
 # A day whose first reading comes this late is still called a day.
-FULL_SPAN_TOLERANCE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -62,25 +61,6 @@ class Trend:
         return self.high.raw
 
 
-def span_label(start: datetime, end: datetime, whole: timedelta = SPAN) -> str:
-    """'24 h' for a whole span, else the truth: 'last 2 h 13 min'."""
-    seconds = (end - start).total_seconds()
-    if seconds >= (whole - FULL_SPAN_TOLERANCE).total_seconds():
-        return _whole(whole)
-    minutes = max(1, int(seconds // 60))
-    hours, minutes = divmod(minutes, 60)
-    if hours >= 48:
-        return f"last {hours // 24} days"
-    if hours and minutes:
-        return f"last {hours} h {minutes} min"
-    return f"last {hours} h" if hours else f"last {minutes} min"
-
-
-def _whole(whole: timedelta) -> str:
-    days = whole.days
-    return f"{days} days" if days > 1 else f"{int(whole.total_seconds() // 3600)} h"
-
-
 def build_trend(feed: Feed, number: int, height: float = HEIGHT) -> Trend | None:
     return build_trends(feed, (number,), height)[number]
 
@@ -93,7 +73,7 @@ def build_trends(
     if latest is None:
         return dict.fromkeys(numbers)
     end = latest.created_at
-    first = bisect_left(feed.stamps, (end - SPAN).timestamp())
+    first = bisect_left(feed.stamps, (end - DAY).timestamp())
     stamps = feed.stamps[first:]
     usual: float | None = None  # of the whole feed: most fields report in every entry
     trends: dict[int, Trend | None] = {}
@@ -107,9 +87,9 @@ def build_trends(
             interval = usual
         else:
             interval = _usual_interval(times)
-        start = max(end - SPAN, datetime.fromtimestamp(times[0], UTC))
-        if start - (end - SPAN) <= FULL_SPAN_TOLERANCE:
-            start = end - SPAN
+        start = max(end - DAY, datetime.fromtimestamp(times[0], UTC))
+        if start - (end - DAY) <= FULL_SPAN_TOLERANCE:
+            start = end - DAY
         trends[number] = trend_of(times, values, raws, start, end, height, interval=interval)
     return trends
 

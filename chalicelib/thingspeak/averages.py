@@ -25,15 +25,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from chalicelib.logs import note
-from chalicelib.thingspeak.cache import HISTORY, HISTORY_RESULTS
-from chalicelib.thingspeak.errors import RateLimited, ThingSpeakError
+from chalicelib.thingspeak.backoff import Failure
+from chalicelib.thingspeak.cache import DAY, MAX_RESULTS
+from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.thingspeak.feed import Feed, Sample, Series
 
 ROW_BUDGET = 7000  # under ThingSpeak's 8000, with room for a busier spell than the day's
 MAX_REQUESTS = 8
 BUCKET_MINUTES = (10, 15, 20, 30, 60, 240)  # ThingSpeak's buckets short of a day
 REACH = 0.9  # of the furthest back any bucket reaches: enough to keep the longer bucket
-MAX_BACKOFF_SECONDS = 300.0
 
 # One field's rows for these query parameters; the channel and its key are bound in.
 SeriesFetch = Callable[[int, Mapping[str, str]], Series]
@@ -104,8 +104,8 @@ def rate_of(day: Feed) -> float:
     if len(stamps) < 2:
         return 0.0
     covered = stamps[-1] - stamps[0]
-    if len(stamps) < HISTORY_RESULTS:
-        covered = max(covered, HISTORY.total_seconds())
+    if len(stamps) < MAX_RESULTS:
+        covered = max(covered, DAY.total_seconds())
     return (len(stamps) - 1) / max(covered, 1.0)
 
 
@@ -196,7 +196,7 @@ def span_of(fetched: Fetched, range_: Range) -> tuple[datetime, datetime]:
 
 
 @dataclass(frozen=True)
-class HistorySnapshot:
+class AveragesSnapshot:
     """A range's points as served: cached, fetched or stale, and why."""
 
     fetched: Fetched
@@ -214,15 +214,7 @@ class _Held:
     version: int
 
 
-@dataclass(frozen=True)
-class _Failure:
-    """The last failed read of a range and when it may be tried again."""
-
-    error: ThingSpeakError
-    retry_at: float
-
-
-class FieldHistory:
+class FieldAverages:
     """One channel's (and key's) longer ranges, each field and range cached on its own.
 
     Like the day's feed: served from the cache while younger than the range's TTL, one
@@ -243,11 +235,11 @@ class FieldHistory:
         self._wall = wall
         self._lock = threading.Lock()
         self._held: dict[tuple[int, str], _Held] = {}
-        self._failures: dict[tuple[int, str], _Failure] = {}
+        self._failures: dict[tuple[int, str], Failure] = {}
         self._version = 0
         self._pool: ThreadPoolExecutor | None = None
 
-    def get(self, number: int, range_: Range, day: Feed) -> HistorySnapshot:
+    def get(self, number: int, range_: Range, day: Feed) -> AveragesSnapshot:
         """Field `number` over `range_`; `day` (the cached day) gives the channel's rate.
         Raises ThingSpeakError only when there is no earlier good read to fall back on."""
         key = (number, range_.name)
@@ -255,38 +247,33 @@ class FieldHistory:
             now = self._clock()
             held = self._held.get(key)
             if held is not None and now - held.at < range_.ttl_seconds:
-                return HistorySnapshot(held.fetched, "hit", held.version)
+                return AveragesSnapshot(held.fetched, "hit", held.version)
             failure = self._failures.get(key)
-            if failure is not None and now < failure.retry_at:
+            if failure is not None and failure.waiting(now):
                 return _fallback(held, failure.error)
             wall = self._wall()
             plan = plan_windows(range_, wall, rate_of(day))
             try:
                 fetched = fetch(self._series, number, plan, wall, self._executor())
             except ThingSpeakError as exc:
-                self._failures[key] = _Failure(exc, now + self._backoff(exc))
+                self._failures[key] = Failure.after(exc, now, self._retry)
                 return _fallback(held, exc)
             note(history_requests=len(plan.windows), history_minutes=plan.minutes)
             self._version += 1
             self._held[key] = _Held(fetched, now, self._version)
             self._failures.pop(key, None)
-            return HistorySnapshot(fetched, "miss", self._version)
+            return AveragesSnapshot(fetched, "miss", self._version)
 
     def _executor(self) -> ThreadPoolExecutor:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(MAX_REQUESTS, thread_name_prefix="history")
         return self._pool
 
-    def _backoff(self, error: ThingSpeakError) -> float:
-        if isinstance(error, RateLimited) and error.retry_after:
-            return min(max(self._retry, error.retry_after), MAX_BACKOFF_SECONDS)
-        return self._retry
 
-
-def _fallback(held: _Held | None, error: ThingSpeakError) -> HistorySnapshot:
+def _fallback(held: _Held | None, error: ThingSpeakError) -> AveragesSnapshot:
     if held is None:
         raise error.with_traceback(None)  # see LatestFeed._fallback
-    return HistorySnapshot(held.fetched, "stale", held.version, error)
+    return AveragesSnapshot(held.fetched, "stale", held.version, error)
 
 
 def _moment(unix: int) -> str:

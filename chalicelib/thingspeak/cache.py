@@ -3,10 +3,10 @@
 Each page view costs at most one upstream request, and most cost none:
 - while the cache is younger than CACHE_TTL_SECONDS, nothing is fetched;
 - otherwise a small request (the newest TAIL_RESULTS entries) tops the day up;
-- every HISTORY_REFRESH_SECONDS, or when the tail does not join what we hold, one large
-  request replaces the day instead: the entries of the last HISTORY_MINUTES (at most
-  HISTORY_RESULTS), not 8000 entries of which a busy channel's oldest third is older than
-  the day shown. A channel known to be quiet gets its newest HISTORY_RESULTS entries
+- every DAY_REFRESH_SECONDS, or when the tail does not join what we hold, one large
+  request replaces the day instead: the entries of the last DAY_MINUTES (at most
+  MAX_RESULTS), not 8000 entries of which a busy channel's oldest third is older than
+  the day shown. A channel known to be quiet gets its newest MAX_RESULTS entries
   instead, so its day is whole too (on a cold start its first chart may show a shorter,
   honestly labelled span), and one with nothing in the last day is asked again.
 When a fetch fails, the last good feed is served, marked stale (stale-if-error), and
@@ -25,17 +25,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from chalicelib.thingspeak.errors import RateLimited, ThingSpeakError
+from chalicelib.thingspeak.backoff import Failure
+from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.thingspeak.feed import Feed
 
-HISTORY = timedelta(hours=24)
-HISTORY_RESULTS = 8000  # ThingSpeak's maximum; a day of entries every 11 s or slower
-HISTORY_MINUTES = 24 * 60 + 5  # the day, and a margin for the clocks
-HISTORY_REFRESH_SECONDS = 600.0
+DAY = timedelta(hours=24)
+MAX_RESULTS = 8000  # ThingSpeak's maximum; a day of entries every 11 s or slower
+DAY_MINUTES = 24 * 60 + 5  # the day, and a margin for the clocks
+DAY_REFRESH_SECONDS = 600.0
 TAIL_RESULTS = 20
-# Upper bound on how long a 429's Retry-After can silence us: a glance page that stays
-# stale for an hour because of one odd header is worse than one more attempt.
-MAX_BACKOFF_SECONDS = 300.0
 
 CacheStatus = Literal["hit", "miss", "stale"]
 
@@ -56,14 +54,6 @@ class Snapshot:
     error: ThingSpeakError | None = None
 
 
-@dataclass(frozen=True)
-class _Failure:
-    """The last failed fetch and when ThingSpeak may be asked again."""
-
-    error: ThingSpeakError
-    retry_at: float
-
-
 class LatestFeed:
     def __init__(
         self,
@@ -80,40 +70,38 @@ class LatestFeed:
         self._feed: Feed | None = None
         self._version = 0
         self._fetched_at = 0.0
-        self._history_at = float("-inf")
-        self._has_history = False  # whether we hold the whole day, not only a tail
-        self._failure: _Failure | None = None
+        self._day_at = float("-inf")
+        self._has_day = False  # whether we hold the whole day, not only a tail
+        self._failure: Failure | None = None
 
-    def get(self, history: bool = True) -> Snapshot:
+    def get(self, day: bool = True) -> Snapshot:
         """The cached feed while fresh; otherwise one upstream attempt per window.
 
-        With history=False (the overview's cards need only the newest entry) a cold cache
+        With day=False (the overview's cards need only the newest entry) a cold cache
         fetches just the tail; the next view that needs the day fetches it then.
         Raises ThingSpeakError only when there is no earlier good feed to fall back on.
         """
         with self._lock:
             now = self._clock()
-            complete = self._has_history or not history
+            complete = self._has_day or not day
             if self._feed is not None and complete and now - self._fetched_at < self._ttl:
                 return Snapshot(self._feed, "hit", self._version)
-            if self._failure is not None and now < self._failure.retry_at:
+            if self._failure is not None and self._failure.waiting(now):
                 return self._fallback(self._failure.error)
-            whole_day = history and (
-                not self._has_history or now - self._history_at >= HISTORY_REFRESH_SECONDS
-            )
+            whole_day = day and (not self._has_day or now - self._day_at >= DAY_REFRESH_SECONDS)
             try:
                 fetched = self._fetch_day() if whole_day else self._fetch(TAIL_RESULTS, None)
             except ThingSpeakError as exc:
-                self._failure = _Failure(exc, now + self._backoff(exc))
+                self._failure = Failure.after(exc, now, self._ttl)
                 return self._fallback(exc)
             if whole_day:
-                merged, self._history_at, self._has_history = _last_day(fetched), now, True
+                merged, self._day_at, self._has_day = _last_day(fetched), now, True
             elif self._feed is None:
                 merged = _last_day(fetched)
             else:
                 joined = _join(self._feed, fetched)
                 if joined is None:  # a gap we cannot fill from the tail
-                    joined, self._has_history = _last_day(fetched), False
+                    joined, self._has_day = _last_day(fetched), False
                 merged = joined
             if merged != self._feed:
                 self._version += 1
@@ -121,22 +109,17 @@ class LatestFeed:
             return Snapshot(merged, "miss", self._version)
 
     def _fetch_day(self) -> Feed:
-        margin = timedelta(minutes=HISTORY_MINUTES) - HISTORY
+        margin = timedelta(minutes=DAY_MINUTES) - DAY
         held = self._feed.latest if self._feed else None
         if held is not None and self._wall() - held.created_at > margin:
             # A quiet channel: the last minutes would cut its day short.
-            return self._fetch(HISTORY_RESULTS, None)
-        day = self._fetch(HISTORY_RESULTS, HISTORY_MINUTES)
+            return self._fetch(MAX_RESULTS, None)
+        day = self._fetch(MAX_RESULTS, DAY_MINUTES)
         if day.latest is None and day.channel.last_entry_id is not None:
             # Nothing in the last day: quiet for longer (its newest entry is still news),
             # or empty. The one case that costs a second request.
-            return self._fetch(HISTORY_RESULTS, None)
+            return self._fetch(MAX_RESULTS, None)
         return day
-
-    def _backoff(self, error: ThingSpeakError) -> float:
-        if isinstance(error, RateLimited) and error.retry_after:
-            return min(max(self._ttl, error.retry_after), MAX_BACKOFF_SECONDS)
-        return self._ttl
 
     def _fallback(self, error: ThingSpeakError) -> Snapshot:
         if self._feed is None:
@@ -150,7 +133,7 @@ def _last_day(feed: Feed) -> Feed:
     latest = feed.latest
     if latest is None:
         return feed
-    since = latest.created_at - HISTORY
+    since = latest.created_at - DAY
     return Feed(feed.channel, tuple(e for e in feed.entries if e.created_at >= since))
 
 

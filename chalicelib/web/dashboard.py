@@ -15,12 +15,13 @@ from chalice.app import Response
 
 from chalicelib.config.loader import Dashboard
 from chalicelib.display.reading import Reading, build_reading, is_stale
+from chalicelib.display.times import humanize_age
 from chalicelib.logs import note
 from chalicelib.thingspeak.cache import LatestFeed, Snapshot
 from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.web import responses
 from chalicelib.web.error_pages import BAD_REQUEST, ErrorPages
-from chalicelib.web.rendering import Renderer, humanize_age
+from chalicelib.web.rendering import Renderer
 
 # What a rendered reading depends on besides the feed: (feed version, stale, error code).
 _State = tuple[int, bool, str | None]

@@ -24,19 +24,20 @@ from chalice.app import Response
 from jinja2 import Template
 
 from chalicelib.display.reading import TEMPERATURE_UNITS, Sparkline, format_value, sparkline_of
-from chalicelib.display.trend import FULL_SPAN_TOLERANCE, Trend, numeric, span_label, trend_of
+from chalicelib.display.times import FULL_SPAN_TOLERANCE, iso, span_label, utc_text
+from chalicelib.display.trend import Trend, numeric, trend_of
 from chalicelib.logs import note
 from chalicelib.thingspeak.averages import (
     DEFAULT_RANGE,
     MAX_REQUESTS,
     RANGES,
-    FieldHistory,
-    HistorySnapshot,
+    AveragesSnapshot,
+    FieldAverages,
     Range,
     span_of,
     what_of,
 )
-from chalicelib.thingspeak.cache import HISTORY_RESULTS, Snapshot
+from chalicelib.thingspeak.cache import MAX_RESULTS, Snapshot
 from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.thingspeak.feed import Feed, Sample
 from chalicelib.web import responses
@@ -64,11 +65,11 @@ class Row:
 
     @property
     def iso(self) -> str:
-        return _iso(self.at)
+        return iso(self.at)
 
     @property
     def text(self) -> str:
-        return _utc_text(self.at, self.precise)
+        return utc_text(self.at, self.precise)
 
 
 @dataclass(frozen=True)
@@ -119,11 +120,11 @@ class FieldView:
     def cap_reason(self) -> str:
         if self.range.minutes is None:
             return (
-                f"ThingSpeak hands out at most {HISTORY_RESULTS} readings at a time, and this "
+                f"ThingSpeak hands out at most {MAX_RESULTS} readings at a time, and this "
                 "channel posts so often that they cover no more."
             )
         return (
-            f"ThingSpeak averages at most {HISTORY_RESULTS} readings a request; this channel "
+            f"ThingSpeak averages at most {MAX_RESULTS} readings a request; this channel "
             f"posts so often that {MAX_REQUESTS} requests reach no further back."
         )
 
@@ -193,7 +194,7 @@ class FieldView:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(["created_at", _cell(self.label) or f"field{self.number}"])
-        writer.writerows((_iso(s.created_at), _cell(s.value or "")) for s in self.samples)
+        writer.writerows((iso(s.created_at), _cell(s.value or "")) for s in self.samples)
         return out.getvalue()
 
 
@@ -207,7 +208,7 @@ class FieldPages:
     def __init__(
         self,
         view: DashboardView,
-        history: FieldHistory,
+        history: FieldAverages,
         errors: ErrorPages,
         build: str,
         home: str,
@@ -267,13 +268,13 @@ class FieldPages:
             return Response(body=view.to_csv(), status_code=200, headers=heads)
         return responses.html(page, etag=etag)
 
-    def _history_of(self, number: int, range_: Range, day: Feed) -> HistorySnapshot | None:
+    def _history_of(self, number: int, range_: Range, day: Feed) -> AveragesSnapshot | None:
         if range_.minutes is None or day.latest is None:
             return None  # the day is all there is
         return self._history.get(number, range_, day)
 
     def _build_view(
-        self, number: int, range_: Range, snapshot: Snapshot, history: HistorySnapshot | None
+        self, number: int, range_: Range, snapshot: Snapshot, history: AveragesSnapshot | None
     ) -> tuple[FieldView, str]:
         error = history.error if history else snapshot.error
         state = (
@@ -299,7 +300,7 @@ class FieldPages:
         number: int,
         range_: Range,
         day: Feed,
-        history: HistorySnapshot | None,
+        history: AveragesSnapshot | None,
         error: ThingSpeakError | None,
     ) -> FieldView:
         display = self._dashboard.display_for(number)
@@ -383,12 +384,12 @@ def _day_chart(
     if start - (end - range_.length) <= FULL_SPAN_TOLERANCE:
         start = end - range_.length
     trend = trend_of(times, values, raws, start, end, CHART_HEIGHT, slots=CHART_SLOTS)
-    capped = len(day.entries) >= HISTORY_RESULTS and start > end - range_.length
+    capped = len(day.entries) >= MAX_RESULTS and start > end - range_.length
     return (trend, start, end) if trend else None, capped, samples
 
 
 def _long_chart(
-    history: HistorySnapshot, range_: Range
+    history: AveragesSnapshot, range_: Range
 ) -> tuple[_Chart | None, bool, tuple[Sample, ...]]:
     fetched = history.fetched
     samples = fetched.samples
@@ -448,14 +449,3 @@ def _is_number(value: str) -> bool:
         return math.isfinite(float(value))
     except ValueError:
         return False
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _utc_text(moment: datetime, seconds: bool) -> str:
-    """Readable without script: "3 Jan 14:05 UTC", or "3 Jan 14:05:20 UTC"."""
-    moment = moment.astimezone(UTC)
-    clock = f"{moment:%H:%M:%S}" if seconds else f"{moment:%H:%M}"
-    return f"{moment.day} {moment:%b} {clock} UTC"

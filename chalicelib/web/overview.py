@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 from chalice.app import Response
 
 from chalicelib.display.reading import Card, build_card
+from chalicelib.display.times import humanize_age
 from chalicelib.logs import note
 from chalicelib.thingspeak.cache import Snapshot
 from chalicelib.thingspeak.errors import ThingSpeakError, UpstreamTimeout
 from chalicelib.web import responses
 from chalicelib.web.dashboard import DashboardView
 from chalicelib.web.error_pages import BAD_REQUEST, ErrorPages
-from chalicelib.web.rendering import Renderer, humanize_age
+from chalicelib.web.rendering import Renderer
 
 if TYPE_CHECKING:  # imported when first needed: a dashboard's cold view never does
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -117,7 +118,7 @@ class Overview:
 
 def _get(view: DashboardView) -> Snapshot | ThingSpeakError:
     try:
-        return view.latest.get(history=False)
+        return view.latest.get(day=False)
     except ThingSpeakError as exc:
         return exc
 

@@ -14,12 +14,13 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chalicelib.display.reading import Card, Reading
+from chalicelib.display.times import when
 
 if TYPE_CHECKING:
     # Imported where used instead: on a cold start Jinja2 loads while the first read of
@@ -42,14 +43,6 @@ class Assets:
     css: Markup
     js: Markup
     csp: str
-
-
-@dataclass(frozen=True)
-class When:
-    """When a reading was measured, in words that need no script."""
-
-    text: str  # readable without script; the page's script swaps in local time
-    ago: str
 
 
 @dataclass(frozen=True)
@@ -89,27 +82,6 @@ def _load_assets(directory: Path, alerts: bool = False) -> Assets:
     from markupsafe import Markup
 
     return Assets(css=Markup(css), js=Markup(js), csp=csp)
-
-
-def humanize_age(age: timedelta) -> str:
-    """Same wording as the page's script, so the text does not jump when it takes over."""
-    seconds = max(0, int(age.total_seconds()))
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 172800:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} days ago"
-
-
-def when(created_at: datetime | None, now: datetime) -> When | None:
-    if created_at is None:
-        return None
-    return When(
-        text=f"{created_at.day} {created_at:%b %Y, %H:%M} UTC",
-        ago=humanize_age(max(now - created_at, timedelta(0))),
-    )
 
 
 def environment(directory: Path, loader: BaseLoader | None = None) -> Environment:

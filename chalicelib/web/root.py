@@ -29,7 +29,7 @@ from chalicelib.web.error_pages import NOT_FOUND, ErrorPages
 from chalicelib.web.rendering import Renderer
 
 if TYPE_CHECKING:  # the field pages load with their first view, not with every cold start
-    from chalicelib.thingspeak.averages import FieldHistory
+    from chalicelib.thingspeak.averages import FieldAverages
     from chalicelib.web.field_pages import FieldPages
     from chalicelib.web.overview import Overview
     from chalicelib.web.static_files import StaticFile
@@ -50,14 +50,14 @@ class Site:
         keys: dict[str, ReadKey] = {}
         feed_of: dict[str, LatestFeed] = {}
         for dashboard in config.dashboards:
-            cache_key = (dashboard.channel, dashboard.read_api_key_param, dashboard.read_api_key)
+            cache_key = dashboard.source
             if cache_key not in feeds:
                 fetch = _fetcher(self.client, dashboard, read_key_for(dashboard, keys))
                 feeds[cache_key] = LatestFeed(fetch, config.cache_ttl_seconds, wall=now)
             feed_of[dashboard.name] = feeds[cache_key]
         several = len(config.dashboards) > 1
         if prefetch:
-            _prefetch(list(feeds.values()), history=not several)
+            _prefetch(list(feeds.values()), day=not several)
         self.renderer = renderer or Renderer(
             refresh_seconds=config.refresh_seconds, alerts=alerts_on(os.environ)
         )
@@ -74,7 +74,7 @@ class Site:
         self._several = several
         self._now, self._build, self._keys = now, build, keys
         self._field_pages: dict[str, FieldPages] = {}
-        self._histories: dict[tuple[int, str | None, str | None], FieldHistory] = {}
+        self._averages: dict[tuple[int, str | None, str | None], FieldAverages] = {}
 
     @cached_property
     def overview(self) -> Overview:
@@ -148,21 +148,21 @@ class Site:
     def _field_pages_of(self, view: DashboardView | None) -> FieldPages | None:
         if view is None:
             return None
-        from chalicelib.thingspeak.averages import FieldHistory
+        from chalicelib.thingspeak.averages import FieldAverages
         from chalicelib.web.field_pages import FieldPages
 
         dashboard = view.dashboard
         pages = self._field_pages.get(dashboard.name)
         if pages is None:
-            # One history per channel and key, like the feeds: a key reads only its channel.
-            cache_key = (dashboard.channel, dashboard.read_api_key_param, dashboard.read_api_key)
-            history = self._histories.get(cache_key)
-            if history is None:
+            # One set of averages per channel and key, like the feeds: a key reads only its channel.
+            cache_key = dashboard.source
+            averages = self._averages.get(cache_key)
+            if averages is None:
                 fetch = _series_fetcher(self.client, dashboard, read_key_for(dashboard, self._keys))
-                history = FieldHistory(fetch, self.config.cache_ttl_seconds, wall=self._now)
-                self._histories[cache_key] = history
+                averages = FieldAverages(fetch, self.config.cache_ttl_seconds, wall=self._now)
+                self._averages[cache_key] = averages
             home = f"/d/{dashboard.name}" if self._several else "/"
-            pages = FieldPages(view, history, self.errors, self._build, home)
+            pages = FieldPages(view, averages, self.errors, self._build, home)
             self._field_pages[dashboard.name] = pages
         return pages
 
@@ -186,7 +186,7 @@ def alerts_on(env: Mapping[str, str]) -> bool:
 WEB_HANDLER = "app.app"
 
 
-def _prefetch(feeds: list[LatestFeed], history: bool) -> None:
+def _prefetch(feeds: list[LatestFeed], day: bool) -> None:
     """On a cold web function, ask ThingSpeak for the first view's data at once, in the
     background: the round trip overlaps the rest of the start-up (Jinja2, the templates)
     instead of following it. The view then finds the reading cached, or waits on the
@@ -194,7 +194,7 @@ def _prefetch(feeds: list[LatestFeed], history: bool) -> None:
 
     def get(feed: LatestFeed) -> None:
         with contextlib.suppress(ThingSpeakError):
-            feed.get(history=history)
+            feed.get(day=day)
 
     for feed in feeds:
         threading.Thread(target=get, args=(feed,), name="prefetch", daemon=True).start()
