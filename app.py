@@ -9,6 +9,7 @@ gc.disable()
 
 from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response
 
+from chalicelib.alerts.routes import alert_routes, serve_config
 from chalicelib.logs import access_log
 from chalicelib.web.responses import add_security_headers, head_like_get
 from chalicelib.web.root import Site
@@ -82,23 +83,10 @@ def _request() -> Request:
     return request
 
 
-# --- alerts (issue 10). The alert code is imported inside each function, so the page's
-# cold start never loads it (or the crypto it needs to send).
-
-
-@app.route("/api/push/key", methods=READ)
-def push_key() -> Response:
-    from chalicelib.alerts import routes as alertweb
-
-    return alertweb.push_key()
-
-
-@app.route("/api/push/subscriptions", methods=["POST", "DELETE"])
-def push_subscriptions() -> Response:
-    from chalicelib.alerts import routes as alertweb
-
-    request = _request()
-    return alertweb.subscriptions(site.config, request.method, request.raw_body)
+# Alerts: the push routes (a Blueprint), and the scheduled check. The alert code is
+# imported inside each function, so the page's cold start never loads it.
+app.register_blueprint(alert_routes)
+serve_config(lambda: site.config)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))

@@ -227,7 +227,8 @@ def ensure_table(dynamodb: Any, name: str) -> bool:
 def ensure_vapid(ssm: Any, name: str) -> tuple[str, bool]:
     """(public key, whether this call made the pair). An existing key is kept: browsers
     subscribed with its public half would otherwise have to subscribe again."""
-    from chalicelib.alerts.webpush import PushConfigError, generate_vapid_keys, public_key
+    from chalicelib.alerts.subscriptions import PushConfigError
+    from chalicelib.alerts.webpush import generate_vapid_keys, public_key
 
     try:
         private = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
@@ -256,7 +257,8 @@ def ensure_vapid(ssm: Any, name: str) -> tuple[str, bool]:
 
 
 def _store_public_key(dynamodb: Any, table: str, public: str) -> None:
-    from chalicelib.alerts.store import DynamoStore, StoreError
+    from chalicelib.alerts.dynamo_store import DynamoStore
+    from chalicelib.alerts.store import StoreError
 
     store = DynamoStore(table, client=dynamodb)
     try:
@@ -289,10 +291,11 @@ def watch(
     args: argparse.Namespace, environ: Mapping[str, str], sleep: Callable[[float], None]
 ) -> None:
     from chalicelib.alerts.check import checker_from_env, fetcher
-    from chalicelib.alerts.notify import AlertsConfigError
-    from chalicelib.alerts.store import EmbeddedStore
-    from chalicelib.alerts.webpush import PushConfigError
-    from chalicelib.config.loader import ConfigError, load_config
+    from chalicelib.alerts.sqlite_store import EmbeddedStore
+    from chalicelib.alerts.subscriptions import PushConfigError
+    from chalicelib.alerts.wording import AlertsConfigError
+    from chalicelib.config.loader import load_config
+    from chalicelib.config.model import ConfigError
     from chalicelib.thingspeak.client import ThingSpeakClient
 
     settings = chalice_config.load(args.config)

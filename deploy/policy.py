@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib.config.loader import ConfigError, load_config
+from chalicelib.config.loader import load_config
+from chalicelib.config.model import ConfigError
 from deploy import config as chalice_config
 from deploy.errors import DeployError
 

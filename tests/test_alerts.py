@@ -22,11 +22,14 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.alerts.check import LEASE_SECONDS, Checker, checker_from_env, fetcher, run
-from chalicelib.alerts.notify import render
+from chalicelib.alerts.dynamo_store import DynamoStore
 from chalicelib.alerts.rules import Observation, step
-from chalicelib.alerts.store import DynamoStore, EmbeddedStore, Record
-from chalicelib.alerts.webpush import parse_allowed_hosts, parse_subscription
-from chalicelib.config.loader import Config, load_config
+from chalicelib.alerts.sqlite_store import EmbeddedStore
+from chalicelib.alerts.store import Record
+from chalicelib.alerts.subscriptions import parse_allowed_hosts, parse_subscription
+from chalicelib.alerts.wording import render
+from chalicelib.config.loader import load_config
+from chalicelib.config.model import Config
 from chalicelib.thingspeak.client import ThingSpeakClient
 from deploy.alerts import ensure_table, ensure_vapid
 from emulator import PRIVATE_READ_KEY, Emulator

@@ -8,13 +8,6 @@ from typing import Any
 
 import pytest
 
-from chalicelib.alerts.notify import (
-    AlertsConfigError,
-    MessageClock,
-    email_subject,
-    message_clock,
-    render,
-)
 from chalicelib.alerts.rules import (
     CHECK,
     QUIET,
@@ -25,7 +18,14 @@ from chalicelib.alerts.rules import (
     rule_key,
     step,
 )
-from chalicelib.config.loader import AlertRule, Dashboard, FieldDisplay
+from chalicelib.alerts.wording import (
+    AlertsConfigError,
+    MessageClock,
+    email_subject,
+    message_clock,
+    render,
+)
+from chalicelib.config.model import AlertRule, Dashboard, FieldDisplay
 from chalicelib.config.units import CONVERSIONS
 from chalicelib.thingspeak.errors import UpstreamUnavailable
 from chalicelib.thingspeak.feed import Feed, parse_feed

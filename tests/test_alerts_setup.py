@@ -13,8 +13,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.alerts.store import DynamoStore, EmbeddedStore
-from chalicelib.alerts.webpush import parse_allowed_hosts, parse_subscription, public_key
+from chalicelib.alerts.dynamo_store import DynamoStore
+from chalicelib.alerts.sqlite_store import EmbeddedStore
+from chalicelib.alerts.subscriptions import parse_allowed_hosts, parse_subscription
+from chalicelib.alerts.webpush import public_key
 from deploy import policy
 from deploy.alerts import main
 from emulator import Emulator

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.config.loader import AlertRule, ConfigError, load_config
+from chalicelib.config.loader import load_config
+from chalicelib.config.model import AlertRule, ConfigError
 from chalicelib.config.units import CONVERSIONS
 from tests.conftest import write_dashboards
 

@@ -19,9 +19,9 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from chalicelib.display.field_view import CHART_SLOTS
 from chalicelib.thingspeak.averages import MAX_REQUESTS, RANGES, FieldAverages, plan_windows
 from chalicelib.thingspeak.client import ThingSpeakClient
-from chalicelib.web.field_pages import CHART_SLOTS
 from emulator import (
     DEMO_CHANNEL_ID,
     PRIVATE_CHANNEL_ID,

@@ -18,18 +18,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid.jwt import sign  # type: ignore[import-untyped]
 
 from chalicelib.alerts import webpush
-from chalicelib.alerts.webpush import (
+from chalicelib.alerts.subscriptions import (
     AllowList,
-    Delivery,
     InvalidSubscription,
     PushConfigError,
     Subscription,
-    generate_vapid_keys,
     parse_allowed_hosts,
     parse_subscription,
-    public_key,
-    send,
 )
+from chalicelib.alerts.webpush import Delivery, generate_vapid_keys, public_key, send
 from tests.push_service import PushService, Refused, b64url, decrypt_push_message, unb64url
 
 ROOT = Path(__file__).resolve().parent.parent

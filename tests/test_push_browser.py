@@ -36,8 +36,8 @@ from playwright.sync_api import (
 )
 
 import app as app_module  # after tests/conftest.py gave it settings that need no network
-from chalicelib.alerts.notify import Notice
-from chalicelib.alerts.store import EmbeddedStore
+from chalicelib.alerts.sqlite_store import EmbeddedStore
+from chalicelib.alerts.wording import Notice
 from emulator import Emulator
 from scripts.local_app import serve
 from tests.browser import ARTIFACTS, CHROMIUM, FLAGS, PHONE, run_lighthouse

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.config.loader import Dashboard, FieldDisplay
+from chalicelib.config.model import Dashboard, FieldDisplay
 from chalicelib.config.units import CONVERSIONS
-from chalicelib.display.reading import build_reading, format_value
+from chalicelib.display.reading import build_reading
+from chalicelib.display.values import format_value
 from chalicelib.thingspeak.feed import parse_feed
 from tests.conftest import at, load_fixture
 

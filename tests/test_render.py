@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from jinja2 import ModuleLoader
 
-from chalicelib.config.loader import Dashboard
+from chalicelib.config.model import Dashboard
 from chalicelib.display.reading import build_reading
 from chalicelib.display.times import humanize_age
 from chalicelib.thingspeak.feed import parse_feed

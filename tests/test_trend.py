@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.config.loader import Dashboard, FieldDisplay
+from chalicelib.config.model import Dashboard, FieldDisplay
 from chalicelib.display.reading import build_reading
 from chalicelib.display.trend import build_trend
 from chalicelib.thingspeak.feed import Channel, Entry, Feed, Field

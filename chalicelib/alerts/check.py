@@ -24,28 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib.alerts.notify import (
-    AlertsConfigError,
-    MessageClock,
-    Notice,
-    Notifier,
-    PushSettings,
-    message_clock,
-    render,
-    ssm_secret,
-)
+from chalicelib.alerts.delivery import Notifier, PushSettings, ssm_secret
 from chalicelib.alerts.rules import Observation, condition_keys, step
-from chalicelib.alerts.store import (
-    DAY,
-    RECORD_DAYS,
-    AlertStore,
-    EmbeddedStore,
-    Record,
-    StoreError,
-    store_from_env,
-)
-from chalicelib.alerts.webpush import PushConfigError, parse_allowed_hosts
-from chalicelib.config.loader import Config, Dashboard
+from chalicelib.alerts.sqlite_store import EmbeddedStore
+from chalicelib.alerts.store import DAY, RECORD_DAYS, AlertStore, Record, StoreError, store_from_env
+from chalicelib.alerts.subscriptions import PushConfigError, parse_allowed_hosts
+from chalicelib.alerts.wording import AlertsConfigError, MessageClock, Notice, message_clock, render
+from chalicelib.config.model import Config, Dashboard
 from chalicelib.display.times import iso
 from chalicelib.thingspeak.client import ReadKey, ThingSpeakClient
 from chalicelib.thingspeak.errors import ThingSpeakError

@@ -1,160 +1,43 @@
-"""The push routes the page's bell uses: the VAPID public key, and (un)subscribing.
+"""The alert routes, as a Blueprint that app.py registers: the push key and (un)subscribing.
 
-Bodies are small, checked JSON; an endpoint off the push-service allow-list is refused
-before anything is stored (and so is never contacted); each dashboard has at most
-MAX_SUBSCRIPTIONS. Nothing here can read the VAPID private key: the public key comes
-from the store, where `python -m deploy.alerts setup` put it.
+The handlers (push_api.py) are imported inside each route, so the page's cold start
+never loads them, nor the store or crypto behind them.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable
 
-from chalice.app import Response
+from chalice.app import Blueprint, Request, Response
 
-from chalicelib.alerts.store import MAX_SUBSCRIPTIONS, AlertStore, StoreError, store_from_env
-from chalicelib.alerts.webpush import (
-    MAX_ENDPOINT_CHARS,
-    InvalidSubscription,
-    PushConfigError,
-    parse_allowed_hosts,
-    parse_subscription,
-)
-from chalicelib.config.loader import Config
-from chalicelib.logs import note
-from chalicelib.web import responses
+from chalicelib.config.model import Config
 
-# A browser's PushSubscription JSON is about 400 bytes with an FCM endpoint.
-MAX_BODY_BYTES = 4096
-SHAPE = '{"dashboard": "<name>", "subscription": {"endpoint": "https://...", "keys": {...}}}'
+alert_routes = Blueprint(__name__)
+_config: list[Callable[[], Config]] = []
 
 
-class _Refused(Exception):
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status_code)
-        self.response = response
+def serve_config(config: Callable[[], Config]) -> None:
+    """Where the routes find the site's configuration (asked per request, so a test can
+    swap the site)."""
+    _config[:] = [config]
 
 
-def push_key(env: Mapping[str, str] | None = None) -> Response:
-    try:
-        store = _store(env)
-        key = store.public_key()
-    except _Refused as refused:
-        return refused.response
-    except StoreError as exc:
-        return _unavailable(exc)
-    if not key:
-        return responses.json_error(
-            "alerts_not_ready",
-            "Alerts are being set up: the push key is not stored yet "
-            "(the site's owner runs python -m deploy.alerts setup).",
-            503,
-            "Alerts are not ready",
-        )
-    return responses.json_body({"publicKey": key})
+@alert_routes.route("/api/push/key", methods=["GET", "HEAD"])
+def push_key() -> Response:
+    from chalicelib.alerts import push_api
+
+    return push_api.push_key()
 
 
-def subscriptions(
-    config: Config,
-    method: str,
-    raw_body: bytes | str | None,
-    env: Mapping[str, str] | None = None,
-    now: float | None = None,
-) -> Response:
-    """POST: 201 (again for a known subscription). DELETE: 204, known or not."""
-    env = os.environ if env is None else env
-    try:
-        store = _store(env)
-        dashboard, raw = _body(raw_body)
-        if config.dashboard(dashboard) is None:
-            shown = dashboard[:80]
-            raise _Refused(
-                responses.json_error(
-                    "not_found", f"There is no dashboard called {shown!r} here.", 404
-                )
-            )
-        if method == "DELETE":
-            endpoint = raw.get("endpoint") if isinstance(raw, dict) else None
-            if not isinstance(endpoint, str) or not 0 < len(endpoint) <= MAX_ENDPOINT_CHARS:
-                raise _Refused(_bad("subscription endpoint is missing or too long"))
-            store.unsubscribe(dashboard, endpoint)
-            return Response(body="", status_code=204)
-        try:
-            subscription = parse_subscription(
-                raw, parse_allowed_hosts(env.get("PUSH_SERVICE_HOSTS"))
-            )
-        except InvalidSubscription as exc:
-            raise _Refused(_bad(str(exc))) from None
-        added = store.subscribe(dashboard, subscription, time.time() if now is None else now)
-    except _Refused as refused:
-        return refused.response
-    except StoreError as exc:
-        return _unavailable(exc)
-    except PushConfigError as exc:
-        note(alerts_error=str(exc))
-        return responses.json_error(
-            "alerts_misconfigured", "Alerts are misconfigured.", 503, "Alerts are off"
-        )
-    if added == "full":
-        return responses.json_error(
-            "too_many_subscriptions",
-            f"This dashboard already notifies {MAX_SUBSCRIPTIONS} browsers, its limit: "
-            "turn notifications off on one you no longer use.",
-            409,
-            "Too many subscriptions",
-        )
-    return responses.json_body({"dashboard": dashboard, "subscribed": True}, 201)
+@alert_routes.route("/api/push/subscriptions", methods=["POST", "DELETE"])
+def push_subscriptions() -> Response:
+    from chalicelib.alerts import push_api
+
+    request = _request()
+    return push_api.subscriptions(_config[0](), request.method, request.raw_body)
 
 
-def _store(env: Mapping[str, str] | None) -> AlertStore:
-    store = store_from_env(os.environ if env is None else env)
-    if store is None:
-        raise _Refused(
-            responses.json_error(
-                "alerts_off",
-                "This site has no alerts set up (its owner turns them on with "
-                "python -m deploy.alerts setup).",
-                404,
-                "Alerts are not turned on",
-            )
-        )
-    return store
-
-
-def _body(raw_body: bytes | str | None) -> tuple[str, Any]:
-    if raw_body is not None and len(raw_body) > MAX_BODY_BYTES:
-        raise _Refused(
-            responses.json_error(
-                "too_large", f"The body is over {MAX_BODY_BYTES} bytes.", 413, "Body too large"
-            )
-        )
-    try:
-        data = json.loads(raw_body or b"")
-    except (ValueError, RecursionError):
-        raise _Refused(_bad(f"the body is not JSON; send {SHAPE}")) from None
-    if not isinstance(data, dict) or set(data) != {"dashboard", "subscription"}:
-        raise _Refused(_bad(f"the body must be exactly {SHAPE}"))
-    dashboard = data["dashboard"]
-    if not isinstance(dashboard, str) or not dashboard:
-        raise _Refused(_bad("dashboard must be a dashboard's name"))
-    return dashboard, data["subscription"]
-
-
-def _bad(message: str) -> Response:
-    return responses.json_error(
-        "bad_request", message[:1].upper() + message[1:] + ".", 400, "Bad request"
-    )
-
-
-def _unavailable(exc: StoreError) -> Response:
-    note(alerts_error=str(exc))  # the owner's clue goes to the log, not to the visitor
-    return responses.json_error(
-        "alerts_unavailable",
-        "Alerts could not be reached just now; try again in a minute.",
-        503,
-        "Alerts are unavailable",
-    )
+def _request() -> Request:
+    request = alert_routes.current_request
+    assert request is not None  # Chalice sets it before calling any view
+    return request

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-from chalicelib.config.loader import AlertRule, Dashboard
+from chalicelib.config.model import AlertRule, Dashboard
 from chalicelib.display.reading import field_reading
 from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.thingspeak.feed import Feed

@@ -5,102 +5,17 @@ Both the HTML page and /api/latest are rendered from a Reading, so they always a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
-from operator import sub
+from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.config.loader import Dashboard, FieldDisplay
-from chalicelib.display.times import iso, iso_or_none, span_label
+from chalicelib.config.model import Dashboard
+from chalicelib.display.sparkline import Sparkline, sparkline_of
+from chalicelib.display.times import iso_or_none
 from chalicelib.display.trend import Trend, build_trends
+from chalicelib.display.values import TEMPERATURE_UNITS, format_value
 from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.thingspeak.feed import Feed
-
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-# ThingSpeak allows 255 characters a value; a glance page has no room for an essay.
-MAX_TEXT_CHARS = 80
-
-
-TEMPERATURE_UNITS = ("°C", "°F")
-
-
-@dataclass(frozen=True)
-class Sparkline:
-    """A field's chart as the page shows it: every label formatted like the value."""
-
-    path: str  # SVG path data, see trend.py
-    low: str | None  # formatted like the value itself
-    high: str | None
-    low_at: datetime
-    high_at: datetime
-    start: datetime  # the span really shown (see trend.span_label)
-    end: datetime
-    span: str  # "24 h", or the truth: "last 2 h 13 min"
-    what: str  # what one point is: "reading", "hourly average"
-    times: tuple[int, ...]  # the points a finger can pick: Unix seconds, oldest first
-    ys: tuple[float, ...]
-    values: tuple[str, ...]  # each formatted like the value
-
-    # The scrub data as compact attributes: times as deltas, space-separated.
-    @property
-    def data_t(self) -> str:
-        deltas = [self.times[0], *map(sub, self.times[1:], self.times)]
-        return " ".join(map(str, deltas))
-
-    @property
-    def data_v(self) -> str:
-        return " ".join(self.values)
-
-    @property
-    def span_phrase(self) -> str:
-        """For a screen reader: "last 24 h", "last 2 h 13 min"."""
-        return self.span if self.span.startswith("last") else f"last {self.span}"
-
-    @property
-    def start_unix(self) -> int:
-        return int(self.start.timestamp())
-
-    @property
-    def end_unix(self) -> int:
-        return int(self.end.timestamp())
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "span": self.span,
-            "start": iso(self.start),
-            "end": iso(self.end),
-            "what": self.what,
-            "path": self.path,
-            "t": list(self.times),
-            "y": list(self.ys),
-            "v": list(self.values),
-            "low": self.low,
-            "high": self.high,
-            "low_at": iso(self.low_at),
-            "high_at": iso(self.high_at),
-        }
-
-
-def sparkline_of(trend: Trend, display: FieldDisplay) -> Sparkline:
-    def shown(raw: str) -> str:
-        return format_value(raw, display)[0] or "–"
-
-    return Sparkline(
-        path=trend.path,
-        low=format_value(trend.low.raw, display)[0],
-        high=format_value(trend.high.raw, display)[0],
-        low_at=datetime.fromtimestamp(trend.low.at, UTC),
-        high_at=datetime.fromtimestamp(trend.high.at, UTC),
-        start=trend.start,
-        end=trend.end,
-        span=span_label(trend.start, trend.end),
-        what=trend.what,
-        times=tuple(p.at for p in trend.points),
-        ys=trend.ys,
-        values=tuple(shown(p.raw) for p in trend.points),
-    )
 
 
 @dataclass(frozen=True)
@@ -240,98 +155,4 @@ def field_reading(
         unit=unit,
         numeric=numeric,
         sparkline=sparkline,
-    )
-
-
-def format_value(raw: str | None, display: FieldDisplay) -> tuple[str | None, bool]:
-    """(text to show or None for a dash, whether it is a number)."""
-    text = (raw or "").strip()
-    if not text:
-        return None, False
-    if not _NUMBER.match(text):
-        if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-            return None, False  # a sensor's failed read, not a reading
-        return _shorten(text), False
-    decimals = display.decimals
-    if decimals is None and display.conversion:
-        decimals = 1
-    if decimals is None:
-        return text, True  # exactly as sent
-    try:
-        number = Decimal(text)
-        if display.conversion:
-            number = display.conversion.apply(number)
-        rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    except ArithmeticError:
-        # Beyond what can be converted or rounded; showing the unconverted text next to
-        # the converted unit would be a wrong reading.
-        return None, False
-    if rounded.is_zero():
-        rounded = abs(rounded)  # no "-0.0"
-    return f"{rounded:f}", True
-
-
-def _shorten(text: str) -> str:
-    return text if len(text) <= MAX_TEXT_CHARS else text[: MAX_TEXT_CHARS - 1] + "…"
-
-
-@dataclass(frozen=True)
-class Card:
-    """One dashboard on the overview: its headline, or its own problem."""
-
-    name: str
-    title: str
-    url: str
-    channel: int
-    headline: FieldReading | None
-    created_at: datetime | None
-    stale: bool
-    error: ThingSpeakError | None  # no reading at all, or the reason it is stale
-
-    @property
-    def created_at_iso(self) -> str | None:
-        return iso_or_none(self.created_at)
-
-    def to_json(self, now: datetime) -> dict[str, Any]:
-        age = None if self.created_at is None else max(now - self.created_at, timedelta(0))
-        head = self.headline
-        return {
-            "name": self.name,
-            "title": self.title,
-            "url": self.url,
-            "channel": self.channel,
-            "headline": (
-                {"label": head.label, "display": head.display, "unit": head.unit} if head else None
-            ),
-            "created_at": self.created_at_iso,
-            "age_seconds": int(age.total_seconds()) if age is not None else None,
-            "stale": self.stale,
-            "error": (
-                {"code": self.error.code, "title": self.error.title, "message": self.error.message}
-                if self.error
-                else None
-            ),
-        }
-
-
-def build_card(
-    dashboard: Dashboard, feed: Feed | None, now: datetime, error: ThingSpeakError | None
-) -> Card:
-    """The card needs only the newest entry: no trend is computed for it."""
-    latest = feed.latest if feed else None
-    headline = None
-    if feed is not None and latest is not None:
-        numbers = shown_fields(feed, dashboard)
-        headline = field_reading(feed, numbers[0], dashboard) if numbers else None
-    title = dashboard.title or (feed.channel.name if feed else f"Channel {dashboard.channel}")
-    return Card(
-        name=dashboard.name,
-        title=title,
-        url=f"/d/{dashboard.name}",
-        channel=dashboard.channel,
-        headline=headline,
-        created_at=latest.created_at if latest else None,
-        stale=feed is not None
-        and (is_stale(feed, dashboard, now) or (error is not None and latest is not None)),
-        error=error,
     )

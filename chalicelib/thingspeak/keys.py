@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.config.loader import Dashboard
+from chalicelib.config.model import Dashboard
 from chalicelib.thingspeak.errors import ReadKeyUnavailable
 
 # botocore logs whole responses at DEBUG, and this response is the secret.

@@ -7,13 +7,12 @@ words) and reused until that state changes. Conditional requests get a 304.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from chalice.app import Response
 
-from chalicelib.config.loader import Dashboard
+from chalicelib.config.model import Dashboard
 from chalicelib.display.reading import Reading, build_reading, is_stale
 from chalicelib.display.times import humanize_age
 from chalicelib.logs import note
@@ -21,6 +20,7 @@ from chalicelib.thingspeak.cache import LatestFeed, Snapshot
 from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.web import responses
 from chalicelib.web.error_pages import BAD_REQUEST, ErrorPages
+from chalicelib.web.etags import content_tag, settings_tag
 from chalicelib.web.rendering import Renderer
 
 # What a rendered reading depends on besides the feed: (feed version, stale, error code).
@@ -48,7 +48,7 @@ class DashboardView:
         self._overview_link = overview_link
         self._now = now
         # Settings and assets change only with a deploy; both belong in every ETag.
-        self._build = hashlib.sha256((repr(dashboard) + build).encode()).hexdigest()[:12]
+        self._build = settings_tag(build, dashboard)
         # (state, value) pairs: one reading and one page, for the newest state only.
         self._reading_cache: tuple[_State, Reading] | None = None
         self._page_cache: tuple[tuple[object, ...], str] | None = None
@@ -123,7 +123,7 @@ class DashboardView:
             # Entry id and channel metadata, not our version counter: another container
             # holding the same reading must give the same ETag.
             latest = snapshot.feed.latest
-            channel = hashlib.sha256(repr(snapshot.feed.channel).encode()).hexdigest()[:8]
+            channel = content_tag(snapshot.feed.channel, size=8)
             self._feed_tag = (version, f"{latest.entry_id if latest else 'empty'}-{channel}")
         # Weak: "N min ago" and age_seconds move on while the reading stays the same.
         return f'W/"{kind}-{self._feed_tag[1]}-{int(stale)}-{error or "ok"}-{self._build}"'

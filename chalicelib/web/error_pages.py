@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Response
 
-from chalicelib.config.loader import Config, Dashboard
+from chalicelib.config.model import Config, Dashboard
 from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.web import responses
 from chalicelib.web.rendering import ErrorView, Renderer

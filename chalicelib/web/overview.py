@@ -8,14 +8,13 @@ channel's tail, not its day.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from chalice.app import Response
 
-from chalicelib.display.reading import Card, build_card
+from chalicelib.display.card import Card, build_card
 from chalicelib.display.times import humanize_age
 from chalicelib.logs import note
 from chalicelib.thingspeak.cache import Snapshot
@@ -23,6 +22,7 @@ from chalicelib.thingspeak.errors import ThingSpeakError, UpstreamTimeout
 from chalicelib.web import responses
 from chalicelib.web.dashboard import DashboardView
 from chalicelib.web.error_pages import BAD_REQUEST, ErrorPages
+from chalicelib.web.etags import content_tag, settings_tag
 from chalicelib.web.rendering import Renderer
 
 if TYPE_CHECKING:  # imported when first needed: a dashboard's cold view never does
@@ -47,9 +47,7 @@ class Overview:
         self._views = tuple(views)
         self._renderer = renderer
         self._errors = errors
-        self._build = hashlib.sha256(
-            (repr([v.dashboard for v in views]) + build).encode()
-        ).hexdigest()[:12]
+        self._build = settings_tag(build, *(v.dashboard for v in views))
         self._now = now
         self._seconds = seconds
         self._pool: ThreadPoolExecutor | None = None
@@ -112,7 +110,7 @@ class Overview:
             (c.name, c.title, c.created_at_iso, c.headline, c.stale, c.error and c.error.code)
             for c in cards
         ]
-        digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
+        digest = content_tag(shown)
         return f'W/"{kind}-{digest}-{self._build}"'
 
 

@@ -19,7 +19,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chalicelib.display.reading import Card, Reading
+from chalicelib.display.card import Card
+from chalicelib.display.reading import Reading
 from chalicelib.display.times import when
 
 if TYPE_CHECKING:
@@ -123,6 +124,10 @@ class Renderer:
         self.alerts = alerts  # the site has alerts set up: dashboard pages get the bell
         self.assets = _load_assets(directory, alerts)
         self._refresh_seconds = int(refresh_seconds)
+
+    def template(self, name: str) -> Template:
+        """A template from this renderer's environment: autoescape, precompiled."""
+        return self._env.get_template(name)
 
     # Each template is loaded when first needed: a cold first view needs only its own.
     @cached_property

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from chalice.app import Response
 
-from chalicelib.config.loader import Config, ConfigError, Dashboard, load_config
+from chalicelib.config.loader import load_config
+from chalicelib.config.model import Config, ConfigError, Dashboard
 from chalicelib.thingspeak.cache import Fetch, LatestFeed
 from chalicelib.thingspeak.client import ReadKey, ThingSpeakClient
 from chalicelib.thingspeak.errors import ThingSpeakError
