@@ -462,10 +462,15 @@ def apply_log_retention(logs: Any, target: Target, stage: str) -> None:
 def report_concurrency(lambda_: Any, target: Target, stage: str) -> None:
     """Chalice sets reserved concurrency; say what the web function has, and whether it agrees."""
     wanted = lookup(target.config, stage, WEB, "reserved_concurrency")
-    got = call(
-        "read the web function's concurrency",
-        lambda: lambda_.get_function_concurrency(FunctionName=target.web_function),
-    ).get("ReservedConcurrentExecutions")
+    with aws_errors("read the web function's concurrency"):
+        try:
+            found = lambda_.get_function_concurrency(FunctionName=target.web_function)
+        except lambda_.exceptions.ResourceNotFoundException:
+            raise DeployError(
+                f"No Lambda function {target.web_function}: run `chalice deploy --stage "
+                f"{stage}` first."
+            ) from None
+    got = found.get("ReservedConcurrentExecutions")
     if wanted is not None and got != wanted:
         raise DeployError(
             f"{target.web_function} has reserved concurrency {got}, the config says {wanted}: "
