@@ -12,10 +12,12 @@
   "not_found", ...}}`, or a small HTML page for a browser) instead of API Gateway's
   `403 {"message": "Missing Authentication Token"}`, and a throttled request the app's
   429 shape. The stage is redeployed when they change, which is when they take effect.
-- The web function's log retention: Chalice 1.34 applies `log_retention_in_days` to a
-  group named /aws/lambda/<app>-<stage>-api_handler, while the web function writes to
-  /aws/lambda/<app>-<stage> (aws/chalice#2079). This command gives that group the
-  retention the config asks of api_handler (creating the group if no request has yet).
+- The web function's log retention (default 30 days, kept there too): Chalice 1.34 gives
+  `log_retention_in_days` for api_handler to a group named /aws/lambda/<app>-<stage>-
+  api_handler that the web function never writes to (it writes /aws/lambda/<app>-<stage>),
+  and `chalice package` emits a template CloudFormation rejects (aws/chalice#2079). So
+  .chalice/config.json sets it for check_alerts only, and this command gives the web
+  function's group its retention (creating the group if no request has yet).
 
 Run it after every `chalice deploy`: a deploy replaces the API's definition (which may
 reset gateway responses) and redeploys the stage. It is safe to run again: what is
@@ -40,6 +42,7 @@ from deploy.errors import DeployError, aws_errors, call
 WEB = "api_handler"
 DEFAULT_RATE = 10.0  # requests a second
 DEFAULT_BURST = 20
+DEFAULT_LOG_DAYS = 30  # as check_alerts' log_retention_in_days in .chalice/config.json
 # API Gateway's account-level default limits: a stage cannot be given more.
 MAX_RATE = 10000.0
 MAX_BURST = 5000
@@ -76,6 +79,17 @@ def _burst(text: str) -> int:
     return value
 
 
+def _log_days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+    if value not in RETENTION_DAYS:
+        days = ", ".join(map(str, sorted(RETENTION_DAYS)))
+        raise argparse.ArgumentTypeError(f"CloudWatch Logs keeps logs for one of {days} days")
+    return value
+
+
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = Parser(
         prog="python -m deploy.guard",
@@ -89,6 +103,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--burst", type=_burst, help=f"requests at once (kept; default {DEFAULT_BURST})"
+    )
+    parser.add_argument(
+        "--log-days",
+        type=_log_days,
+        help=f"how long the web function's logs are kept (kept; default {DEFAULT_LOG_DAYS})",
     )
     parser.add_argument("--config", type=Path, default=Path(".chalice/config.json"))
     return parser.parse_args(argv)
@@ -122,42 +141,56 @@ def say(line: str) -> None:
 
 
 @dataclass(frozen=True)
-class Limits:
+class Settings:
+    """What the guard applies to a stage, kept per stage in .chalice/guard.json."""
+
     rate: float  # requests a second, steady
     burst: int  # requests at once
+    log_days: int  # the web function's log retention
 
     def to_json(self) -> dict[str, float | int]:
         rate: float | int = int(self.rate) if self.rate.is_integer() else self.rate
-        return {"rate_limit": rate, "burst_limit": self.burst}
+        return {
+            "rate_limit": rate,
+            "burst_limit": self.burst,
+            "log_retention_in_days": self.log_days,
+        }
+
+
+DEFAULTS = Settings(DEFAULT_RATE, DEFAULT_BURST, DEFAULT_LOG_DAYS)
 
 
 def settings_path(config_path: Path) -> Path:
     return config_path.parent / "guard.json"
 
 
-def read_limits(path: Path, stage: str) -> Limits | None:
-    """The stage's kept limits, or None if none were kept yet."""
+def read_settings(path: Path, stage: str) -> Settings | None:
+    """The stage's kept settings, or None if none were kept yet."""
     if not path.exists():
         return None
     kept = chalice_config.load(path).get("stages", {}).get(stage)
     if kept is None:
         return None
     try:
-        return Limits(_rate(str(kept["rate_limit"])), _burst(str(kept["burst_limit"])))
-    except (KeyError, TypeError, argparse.ArgumentTypeError) as exc:
+        return Settings(
+            _rate(str(kept["rate_limit"])),
+            _burst(str(kept["burst_limit"])),
+            _log_days(str(kept.get("log_retention_in_days", DEFAULT_LOG_DAYS))),
+        )
+    except (KeyError, TypeError, AttributeError, argparse.ArgumentTypeError) as exc:
         raise DeployError(
-            f"{path} (stage {stage}) needs rate_limit and burst_limit numbers ({exc}): fix it "
-            "or pass --rate and --burst."
+            f"{path} (stage {stage}) needs rate_limit and burst_limit numbers and a valid "
+            f"log_retention_in_days ({exc}): fix it, or pass --rate, --burst and --log-days."
         ) from None
 
 
-def keep_limits(path: Path, stage: str, limits: Limits) -> bool:
-    """Records the stage's limits; True if the file changed."""
-    settings: dict[str, Any] = chalice_config.load(path) if path.exists() else {}
-    stages = settings.setdefault("stages", {})
-    if stages.get(stage) == limits.to_json():
+def keep_settings(path: Path, stage: str, settings: Settings) -> bool:
+    """Records the stage's settings; True if the file changed."""
+    kept: dict[str, Any] = chalice_config.load(path) if path.exists() else {}
+    stages = kept.setdefault("stages", {})
+    if stages.get(stage) == settings.to_json():
         return False
-    stages[stage] = limits.to_json()
+    stages[stage] = settings.to_json()
     if not path.exists():
         try:
             path.write_text("{}\n", encoding="utf-8")
@@ -165,24 +198,25 @@ def keep_limits(path: Path, stage: str, limits: Limits) -> bool:
             raise DeployError(
                 f"Could not write {path} ({exc.strerror}): check its folder."
             ) from None
-    chalice_config.save(path, settings)
+    chalice_config.save(path, kept)
     return True
 
 
-def chosen_limits(args: argparse.Namespace) -> Limits:
+def chosen_settings(args: argparse.Namespace) -> Settings:
     path = settings_path(args.config)
-    kept = read_limits(path, args.stage)
-    default = kept or Limits(DEFAULT_RATE, DEFAULT_BURST)
-    limits = Limits(
-        args.rate if args.rate is not None else default.rate,
-        args.burst if args.burst is not None else default.burst,
+    kept = read_settings(path, args.stage)
+    base = kept or DEFAULTS
+    settings = Settings(
+        args.rate if args.rate is not None else base.rate,
+        args.burst if args.burst is not None else base.burst,
+        args.log_days if args.log_days is not None else base.log_days,
     )
-    if kept is None or limits != kept:
-        changed = keep_limits(path, args.stage, limits)
-        if changed:
-            where = f"{path} (stage {args.stage})"
-            say(f"kept rate {limits.rate:g}/s and burst {limits.burst} in {where}")
-    return limits
+    if keep_settings(path, args.stage, settings):
+        say(
+            f"kept rate {settings.rate:g}/s, burst {settings.burst} and web logs "
+            f"{settings.log_days} days in {path} (stage {args.stage})"
+        )
+    return settings
 
 
 def lookup(config: Mapping[str, Any], stage: str, function: str, key: str) -> Any:
@@ -387,15 +421,15 @@ def redeploy_stage(gateway: Any, target: Target) -> None:
     say(f"stage {target.stage_name} redeployed ({deployment['id']}) so they take effect")
 
 
-def throttling_of(stage: Mapping[str, Any]) -> Limits | None:
+def throttling_of(stage: Mapping[str, Any]) -> tuple[float, int] | None:
     settings = stage.get("methodSettings", {}).get(ALL_METHODS, {})
     rate, burst = settings.get("throttlingRateLimit"), settings.get("throttlingBurstLimit")
     if rate is None or burst is None:
         return None
-    return Limits(float(rate), int(burst))
+    return float(rate), int(burst)
 
 
-def apply_throttling(gateway: Any, target: Target, limits: Limits) -> None:
+def apply_throttling(gateway: Any, target: Target, limits: Settings) -> None:
     stage = call(
         "read the stage",
         lambda: gateway.get_stage(restApiId=target.api_id, stageName=target.stage_name),
@@ -403,7 +437,7 @@ def apply_throttling(gateway: Any, target: Target, limits: Limits) -> None:
     what = (
         f"throttling of stage {target.stage_name}: {limits.rate:g} requests/s, burst {limits.burst}"
     )
-    if throttling_of(stage) == limits:
+    if throttling_of(stage) == (limits.rate, limits.burst):
         say(f"{what} (already set)")
         return
     operations = [
@@ -427,17 +461,8 @@ def apply_throttling(gateway: Any, target: Target, limits: Limits) -> None:
     say(f"{what} (set)")
 
 
-def apply_log_retention(logs: Any, target: Target, stage: str) -> None:
-    days = lookup(target.config, stage, WEB, "log_retention_in_days")
+def apply_log_retention(logs: Any, target: Target, days: int) -> None:
     group = f"/aws/lambda/{target.web_function}"
-    if days is None:
-        say(f"{group}: no log_retention_in_days for {WEB} in the config, logs kept forever")
-        return
-    if days not in RETENTION_DAYS:
-        raise DeployError(
-            f"log_retention_in_days {days!r} (stage {stage}) is not one CloudWatch Logs "
-            f"accepts: pick one of {', '.join(map(str, sorted(RETENTION_DAYS)))}."
-        )
     found = call(
         "read the web function's log group",
         lambda: logs.describe_log_groups(logGroupNamePrefix=group).get("logGroups", []),
@@ -484,15 +509,15 @@ def guard(args: argparse.Namespace, session: Any) -> None:
     region = args.region or session.region_name
     if not region:
         raise DeployError("No AWS region set: pass --region or set AWS_DEFAULT_REGION.")
-    limits = chosen_limits(args)
+    settings = chosen_settings(args)
     gateway = session.client("apigateway", region_name=region)
     target = find_target(args, gateway)
     say(f"REST API {target.api_id} ({target.app_name}), stage {target.stage_name}, {region}")
     if apply_gateway_responses(gateway, target):
         redeploy_stage(gateway, target)
     # After any redeploy: throttling is a setting of the stage, not of a deployment.
-    apply_throttling(gateway, target, limits)
-    apply_log_retention(session.client("logs", region_name=region), target, args.stage)
+    apply_throttling(gateway, target, settings)
+    apply_log_retention(session.client("logs", region_name=region), target, settings.log_days)
     report_concurrency(session.client("lambda", region_name=region), target, args.stage)
 
 

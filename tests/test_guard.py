@@ -93,7 +93,9 @@ def test_defaults_are_applied_kept_and_left_alone_the_second_time(project, sessi
 
     assert throttling(session, api_id) == {"throttlingRateLimit": 10.0, "throttlingBurstLimit": 20}
     kept = json.loads((project.parent / "guard.json").read_text())
-    assert kept == {"stages": {"prod": {"rate_limit": 10, "burst_limit": 20}}}
+    assert kept == {
+        "stages": {"prod": {"rate_limit": 10, "burst_limit": 20, "log_retention_in_days": 30}}
+    }
     found = responses(session, api_id)
     missing = found["MISSING_AUTHENTICATION_TOKEN"]
     assert missing["statusCode"] == "404"
@@ -123,13 +125,15 @@ def test_defaults_are_applied_kept_and_left_alone_the_second_time(project, sessi
 def test_flags_are_kept_for_the_next_deploy(project, session, capsys):
     api_id = deployed(session)
 
-    assert guard(project, session, "--rate", "2.5", "--burst", "8") == 0
-    assert "kept rate 2.5/s and burst 8" in capsys.readouterr().out
-    assert guard(project, session, "--burst", "9") == 0  # the kept rate stays
+    assert guard(project, session, "--rate", "2.5", "--burst", "8", "--log-days", "7") == 0
+    assert "kept rate 2.5/s, burst 8 and web logs 7 days" in capsys.readouterr().out
+    assert guard(project, session, "--burst", "9") == 0  # the other kept numbers stay
 
     assert throttling(session, api_id) == {"throttlingRateLimit": 2.5, "throttlingBurstLimit": 9}
     kept = json.loads((project.parent / "guard.json").read_text())["stages"]["prod"]
-    assert kept == {"rate_limit": 2.5, "burst_limit": 9}
+    assert kept == {"rate_limit": 2.5, "burst_limit": 9, "log_retention_in_days": 7}
+    logs = session.client("logs").describe_log_groups(logGroupNamePrefix=GROUP)["logGroups"]
+    assert [g.get("retentionInDays") for g in logs] == [7]
 
 
 def test_what_a_redeploy_undoes_is_put_back(project, session, capsys):
@@ -206,6 +210,7 @@ def test_mistakes_are_one_line(project, session, capsys, prepare, extra, problem
         (["--rate", "fast"], "argument --rate: 'fast' is not a number"),
         (["--burst", "2.5"], "argument --burst: '2.5' is not a whole number"),
         (["--burst", "9000"], "argument --burst: 9000 is not in 1..5000"),
+        (["--log-days", "10"], "argument --log-days: CloudWatch Logs keeps logs for one of 1, 3,"),
     ],
 )
 def test_bad_numbers_are_usage_errors(argv, problem, capsys):

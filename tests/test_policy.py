@@ -223,5 +223,5 @@ def test_each_function_writes_its_own_log_group_and_not_the_others():
     assert not any(_reaches(web, arn) for arn in _group_arns(check_group))
     assert all(_reaches(check, arn) for arn in _group_arns(check_group))
     assert not any(_reaches(check, arn) for arn in _group_arns(web_group))
-    # Nor the group Chalice 1.34 makes for api_handler's log_retention_in_days (chalice#2079).
+    # Nor the misnamed group Chalice 1.34 would make for api_handler (chalice#2079).
     assert not _reaches(web, web_group + "-api_handler")
