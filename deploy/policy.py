@@ -85,12 +85,17 @@ def _one_or_list(values: list[str]) -> str | list[str]:
     return values if len(values) > 1 else values[0]
 
 
-def _logs(log_group_prefix: str) -> dict[str, Any]:
+def _logs(function_name: str) -> dict[str, Any]:
+    """The function's own log group and its streams, by exact name: a pattern such as
+    /aws/lambda/<app>-<stage>* would also reach /aws/lambda/<app>-<stage>-check_alerts.
+    IAM names a log group both ways (CloudWatch Logs' access guide): with a trailing ":*"
+    (most actions; it also covers the group's ":log-stream:..." ARNs) and without."""
+    group = f"arn:aws:logs:*:*:log-group:/aws/lambda/{function_name}"
     return {
         "Sid": "WriteOwnLogs",
         "Effect": "Allow",
         "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": f"arn:aws:logs:*:*:log-group:/aws/lambda/{log_group_prefix}*",
+        "Resource": [group, f"{group}:*"],
     }
 
 

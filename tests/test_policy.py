@@ -3,6 +3,7 @@ checked-in files agreeing with what `python -m deploy.policy` generates."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import subprocess
 import sys
@@ -13,6 +14,10 @@ from deploy.policy import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+# Each function's log group, as IAM names it (region and account left open).
+WEB_GROUP = "arn:aws:logs:*:*:log-group:/aws/lambda/thingspeak-glance-prod"
+CHECK_GROUP = WEB_GROUP + "-check_alerts"
 
 # The one read key the prod dashboards file names.
 PARAMETER_ARN = "arn:aws:ssm:*:*:parameter/thingspeak-glance/weather"
@@ -30,7 +35,7 @@ def test_checked_in_prod_policy_is_least_privilege():
     assert all(s["Effect"] == "Allow" and s["Resource"] != "*" for s in statements)
     assert "NotAction" not in json.dumps(policy) and "NotResource" not in json.dumps(policy)
     (logs,) = [s for s in statements if s["Action"][0].startswith("logs:")]
-    assert logs["Resource"] == "arn:aws:logs:*:*:log-group:/aws/lambda/thingspeak-glance-prod*"
+    assert logs["Resource"] == [WEB_GROUP, WEB_GROUP + ":*"]
     (ssm,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
     assert ssm["Resource"] == PARAMETER_ARN
     (kms,) = [s for s in statements if s["Action"] == "kms:Decrypt"]
@@ -133,7 +138,7 @@ def test_check_alerts_has_its_own_least_privilege_policy():
     assert all("*" not in a for a in actions)
     assert all(s["Effect"] == "Allow" and s["Resource"] != "*" for s in statements)
     (logs,) = [s for s in statements if _actions(s)[0].startswith("logs:")]
-    assert logs["Resource"].endswith(":log-group:/aws/lambda/thingspeak-glance-prod-check_alerts*")
+    assert logs["Resource"] == [CHECK_GROUP, CHECK_GROUP + ":*"]
     (ssm,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
     assert ssm["Resource"] == [PARAMETER_ARN, VAPID_ARN]
     (kms,) = [s for s in statements if s["Action"] == "kms:Decrypt"]
@@ -186,3 +191,37 @@ def test_the_policies_follow_the_names_the_alerts_setup_wrote(tmp_path):
     assert "table/my-alerts" in resources
     assert "arn:aws:sns:eu-west-1:123456789012:my-topic" in resources
     assert "parameter/mine/vapid" in resources
+
+
+# --- logs: each function writes only its own log group ---------------------------------------
+
+
+def _log_resources(name: str) -> list[str]:
+    (logs,) = [s for s in _statements(name) if _actions(s)[0].startswith("logs:")]
+    resources = logs["Resource"]
+    return [resources] if isinstance(resources, str) else list(resources)
+
+
+def _reaches(resources: list[str], arn: str) -> bool:
+    # IAM's wildcards: * any run of characters (":" and "/" included), ? one character.
+    return any(fnmatch.fnmatchcase(arn, pattern) for pattern in resources)
+
+
+def _group_arns(group_arn: str) -> list[str]:
+    """The ARNs an action on the group or one of its streams is authorised against."""
+    return [group_arn, group_arn + ":*", group_arn + ":log-stream:2026/01/01/[$LATEST]abc"]
+
+
+def test_each_function_writes_its_own_log_group_and_not_the_others():
+    web = _log_resources("policy-prod.json")
+    check = _log_resources("policy-prod-check_alerts.json")
+    region_account = "arn:aws:logs:eu-west-1:123456789012:"
+    web_group = WEB_GROUP.replace("arn:aws:logs:*:*:", region_account)
+    check_group = CHECK_GROUP.replace("arn:aws:logs:*:*:", region_account)
+
+    assert all(_reaches(web, arn) for arn in _group_arns(web_group))
+    assert not any(_reaches(web, arn) for arn in _group_arns(check_group))
+    assert all(_reaches(check, arn) for arn in _group_arns(check_group))
+    assert not any(_reaches(check, arn) for arn in _group_arns(web_group))
+    # Nor the misnamed group Chalice 1.34 would make for api_handler (chalice#2079).
+    assert not _reaches(web, web_group + "-api_handler")
