@@ -33,6 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NOT_COPIED = (".venv", ".git", "tests", "tools", "node_modules", "__pycache__", "artifacts",
               "build", ".pytest_cache", ".ruff_cache", ".mypy_cache")  # fmt: skip
 CANNOT_START = "ThingSpeak Glance cannot start: "
+# -o: the copy shares this interpreter's environment, whose serve stamp may be missing:
+# make must install nothing into it.
+MAKE_SERVE = ["make", "-s", "-o", ".venv/.serve-installed", "serve"]
 
 MINE = """\
 [[dashboard]]
@@ -178,9 +181,8 @@ def test_a_broken_file_stops_serve_within_10_s_with_one_line(project: Path, how:
         line = BROKEN_LINE
         if how == "GLANCE_CONFIG=":
             command, env = ["scripts/serve"], {"GLANCE_CONFIG": "chalicelib/mine.toml"}
-        else:  # -o: the test's copy shares this interpreter's environment; install nothing
-            command = ["make", "-s", "-o", ".venv/.serve-installed", "serve"]
-            command, env = [*command, "CONFIG=chalicelib/mine.toml"], {}
+        else:
+            command, env = [*MAKE_SERVE, "CONFIG=chalicelib/mine.toml"], {}
     started = time.monotonic()
     done = subprocess.run(
         command,
@@ -201,14 +203,13 @@ def test_a_broken_file_stops_serve_within_10_s_with_one_line(project: Path, how:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("how", ["make CONFIG=", "GLANCE_CONFIG="])
+@pytest.mark.parametrize("how", ["make CONFIG=", "GLANCE_CONFIG= make"])
 def test_serve_serves_the_file_it_is_given(project: Path, servers: list[Server], how: str) -> None:
     (project / "chalicelib" / "mine.toml").write_text(MINE)
     if how == "make CONFIG=":
-        make = ["make", "-s", "-o", ".venv/.serve-installed", "serve"]
-        server = Server([*make, "CONFIG=chalicelib/mine.toml"], project)
+        server = Server([*MAKE_SERVE, "CONFIG=chalicelib/mine.toml"], project)
     else:
-        server = Server(["scripts/serve"], project, GLANCE_CONFIG="chalicelib/mine.toml")
+        server = Server(MAKE_SERVE, project, GLANCE_CONFIG="chalicelib/mine.toml")
     servers.append(server)
     banner = server.wait_for(r"^ThingSpeak Glance on ")
     assert banner.startswith(
@@ -236,7 +237,21 @@ def test_an_edit_that_breaks_the_file_prints_the_line_and_a_fix_reloads(
     mine.write_text(MINE)
     server.wait_for(r"^Reloaded: serving chalicelib/mine\.toml \(2 dashboards\)$")
     assert server.dashboards() == ["garden", "shed"]
-    assert server.process.poll() is None
+
+    # Ctrl-C (SIGINT to the terminal's process group) stops all three processes, quietly.
+    os.killpg(server.process.pid, signal.SIGINT)
+    assert server.process.wait(timeout=10) == 0
+    time.sleep(1)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(server.process.pid, 0)
+    assert not [line for line in _rest(server) if "Traceback" in line]
+
+
+def _rest(server: Server) -> list[str]:
+    lines = []
+    while not server.lines.empty():
+        lines.append(server.lines.get())
+    return lines
 
 
 # --- what `make serve` installs
