@@ -9,12 +9,14 @@ one-line reason, exit status 1. While serving, the project's files are polled ev
 after a change the configuration is checked again: a broken file prints that line (and the
 last good version keeps serving), a good one restarts the app.
 
-Why not plain `chalice local`: its reloader runs the app in a thread of a worker process, so
-the one-line SystemExit dies with that thread and the server waits forever with nothing
-listening; and it lays the stage's environment_variables over the process's, so neither
-CONFIG nor GLANCE_CONFIG could replace the stage's GLANCE_CONFIG. Here the app runs in
-`--worker` processes that build the same server as `chalice local --no-autoreload`, with the
-overrides given to chalice as user-provided environment_variables, which chalice merges last.
+Why not plain `chalice local`: its reloader (chalice/cli/reloader.py) does watch every file
+of the project, not only .py (stat() on all of them each second, a real .venv included), but
+it builds the app in a daemon thread of its worker process: the one-line SystemExit dies
+quietly with that thread and the worker waits for a change with nothing listening. And
+`chalice local` lays the stage's environment_variables over the process's, so neither CONFIG
+nor GLANCE_CONFIG could replace the stage's GLANCE_CONFIG. Here the app runs in `--worker`
+processes that build the same server as `chalice local --no-autoreload`, with the overrides
+given to chalice as user-provided environment_variables, which chalice merges last.
 """
 
 from __future__ import annotations
