@@ -2,21 +2,31 @@
 PYTHON ?= $(shell scripts/find-python)
 VENV := .venv
 BIN := $(VENV)/bin
+# Two installs: what serving needs (requirements-serve.txt: the runtime and chalice), and on
+# top of it the test and lint tools (requirements-dev.txt), which `make serve` never waits for.
+SERVE_STAMP := $(VENV)/.serve-installed
 STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # What mypy --strict checks: everything that runs in Lambda or from the command line.
 TYPED := app.py chalicelib deploy emulator
 
 
 .PHONY: serve test lint bench emulator clean browser-tools templates alerts
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(SERVE_STAMP): requirements.txt requirements-serve.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PIP) -r requirements-serve.txt
 	touch $@
 
-## serve: the app on http://localhost:8000 with `chalice local`, fed by the emulator
-serve: $(STAMP)
-	scripts/serve
+$(STAMP): $(SERVE_STAMP) requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
+	touch $@
+
+## serve: the app on http://localhost:8000 on `chalice local`'s server, fed by the emulator;
+## CONFIG=chalicelib/mine.toml (or GLANCE_CONFIG=...) serves that dashboards file instead
+## of the stage's. The configuration is checked first; edits reload (scripts/devserver.py).
+serve: $(SERVE_STAMP)
+	scripts/serve $(CONFIG)
 
 browser-tools:
 	scripts/ensure-browser-tools
@@ -40,7 +50,7 @@ templates: $(STAMP)
 	$(BIN)/python scripts/compile_templates.py
 
 ## emulator: only the ThingSpeak emulator, on http://127.0.0.1:8001
-emulator: $(STAMP)
+emulator: $(SERVE_STAMP)
 	$(BIN)/python -m emulator --port 8001
 
 ## alerts: with `make serve` running, check its dashboards' alerts every 15 s and print each
