@@ -41,7 +41,8 @@ class Served:
 def load(environ: Mapping[str, str]) -> Served:
     """The app's configuration from `environ`: the one place this script (and
     scripts/devserver.py) reaches into chalicelib."""
-    from chalicelib.config import ConfigError, load_config
+    from chalicelib.config.loader import load_config
+    from chalicelib.config.model import ConfigError
 
     try:
         config = load_config(environ)
