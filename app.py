@@ -15,6 +15,7 @@ from chalicelib.web.responses import add_security_headers, head_like_get
 from chalicelib.web.root import Site
 
 app = Chalice(app_name="thingspeak-glance")
+app.api.binary_types.append("image/x-icon")  # /favicon.ico, as bytes (see responses.py)
 site = Site.from_env()  # invalid configuration stops the start-up with a one-line reason
 app.register_middleware(add_security_headers(site.renderer.assets.csp), "http")
 app.register_middleware(access_log, "http")

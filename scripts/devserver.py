@@ -172,6 +172,9 @@ def worker(port: int, overrides: Mapping[str, str]) -> int:
         chalice_stage_name=STAGE,
         user_provided_params={"environment_variables": dict(overrides)},
     )
+    from scripts.gateway_responses import install
+
+    install()  # unknown paths: our 404, as deploy.guard makes the deployed API answer
     app = config.chalice_app  # imports app.py: a bad configuration exits here, one line
     validate_routes(app.routes)
     server = factory.create_local_server(app, config, HOST, port)

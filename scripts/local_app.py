@@ -22,6 +22,16 @@ ROOT = Path(__file__).resolve().parent.parent
 NOT_SHIPPED = (".venv", ".git", "tests", "node_modules", "__pycache__", "artifacts")
 
 
+# `chalice local --stage local --no-autoreload`, answering unknown paths as deploy.guard
+# makes the deployed API answer them.
+CHALICE_LOCAL = (
+    "import sys; from scripts.gateway_responses import install; install(); "
+    "from chalice.cli import main; "
+    "sys.argv = ['chalice', 'local', '--stage', 'local', '--no-autoreload', *sys.argv[1:]]; "
+    "main()"
+)
+
+
 @dataclass(frozen=True)
 class LocalApp:
     url: str  # http://127.0.0.1:PORT, no trailing slash
@@ -67,9 +77,8 @@ def serve(thingspeak_url: str, **settings: str) -> Iterator[LocalApp]:
         )
         config_path.write_text(json.dumps(config))
         port = free_port()
-        chalice = Path(sys.executable).parent / "chalice"
         server = subprocess.Popen(
-            [str(chalice), "local", "--stage", "local", "--no-autoreload", "--port", str(port)],
+            [sys.executable, "-c", CHALICE_LOCAL, "--port", str(port)],
             cwd=project,
             env=without_app_settings(os.environ),
             stdout=subprocess.DEVNULL,

@@ -55,7 +55,7 @@ class DashboardView:
         self._feed_tag: tuple[int, str] = (-1, "")
 
     def page(self, headers: Mapping[str, str], query: Mapping[str, str] | None = None) -> Response:
-        if problem := responses.unexpected_parameters(query):
+        if problem := responses.unexpected_parameters(query, self._overview_link):
             return self._errors.page(BAD_REQUEST, problem, 400)
         try:
             snapshot, now = self._snapshot(), self._now()
@@ -78,7 +78,7 @@ class DashboardView:
     def api_latest(
         self, headers: Mapping[str, str], query: Mapping[str, str] | None = None
     ) -> Response:
-        if problem := responses.unexpected_parameters(query):
+        if problem := responses.unexpected_parameters(query, self._overview_link):
             return responses.json_error(BAD_REQUEST, problem, 400)
         try:
             snapshot, now = self._snapshot(), self._now()

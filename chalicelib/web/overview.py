@@ -54,7 +54,7 @@ class Overview:
         self._page_cache: tuple[object, str] | None = None
 
     def page(self, headers: Mapping[str, str], query: Mapping[str, str] | None = None) -> Response:
-        if problem := responses.unexpected_parameters(query):
+        if problem := responses.unexpected_parameters(query, several=True):
             return self._errors.page(BAD_REQUEST, problem, 400)
         cards, now = self.cards(), self._now()
         etag = self._etag("overview", cards)
@@ -66,7 +66,7 @@ class Overview:
         return responses.html(self._page_cache[1], etag=etag)
 
     def api(self, headers: Mapping[str, str], query: Mapping[str, str] | None = None) -> Response:
-        if problem := responses.unexpected_parameters(query):
+        if problem := responses.unexpected_parameters(query, several=True):
             return responses.json_error(BAD_REQUEST, problem, 400)
         cards, now = self.cards(), self._now()
         etag = self._etag("dashboards", cards)

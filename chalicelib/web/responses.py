@@ -30,6 +30,8 @@ STATUS_BY_ERROR: dict[type[ThingSpeakError], int] = {
 }
 
 HTML = "text/html; charset=utf-8"
+# What the static files send as bytes: Chalice's (and so API Gateway's) binary types.
+BINARY_TYPES = ("image/png", "image/x-icon")
 # Chalice's type for response headers (a list value sends the header several times).
 Headers = dict[str, str | list[str]]
 JSON = "application/json; charset=utf-8"
@@ -76,11 +78,11 @@ def static(
     body: bytes, content_type: str, etag: str, cache_control: str = "public, max-age=86400"
 ) -> Response:
     # Icons and the manifest change only with a deploy (the service worker is revalidated
-    # on every check). Chalice base64-encodes bytes for its binary types (image/png); text
-    # must reach it as str.
+    # on every check). Chalice base64-encodes bytes for its binary types (image/png, and
+    # image/x-icon, which app.py adds); text must reach it as str.
     headers: Headers = {"Content-Type": content_type, "Cache-Control": cache_control}
     headers["ETag"] = etag
-    payload: bytes | str = body if content_type == "image/png" else body.decode("utf-8")
+    payload: bytes | str = body if content_type in BINARY_TYPES else body.decode("utf-8")
     return Response(body=payload, status_code=200, headers=headers)
 
 
@@ -89,12 +91,18 @@ def static(
 IGNORED_PARAMETERS = ("utm_", "fbclid", "gclid", "mc_")
 
 
-def unexpected_parameters(query: Mapping[str, str] | None) -> str | None:
-    """Why the request is refused, if it tries to choose anything (channel, key, results)."""
+def unexpected_parameters(query: Mapping[str, str] | None, several: bool = False) -> str | None:
+    """Why the request is refused, if it tries to choose anything (channel, key, results).
+    `several`: the site has several dashboards, so the words name the address, not one channel."""
     names = sorted(k for k in (query or {}) if not k.lower().startswith(IGNORED_PARAMETERS))
     if not names:
         return None
     shown = ", ".join(name[:40] for name in names[:5])
+    if several:
+        return (
+            f"This address takes no parameters (got: {shown}). Each dashboard has its own "
+            "address, /d/<name>, listed on the overview at /."
+        )
     return (
         f"This address takes no parameters (got: {shown}). It always shows the channel "
         "this site is configured for."

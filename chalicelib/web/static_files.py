@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,4 +89,13 @@ def load(directory: Path = ICONS) -> dict[str, StaticFile]:
     files["/icon.svg"] = StaticFile((directory / "icon.svg").read_bytes(), "image/svg+xml")
     for name in ("icon-192.png", "icon-512.png", "apple-touch-icon.png"):
         files[f"/{name}"] = StaticFile((directory / name).read_bytes(), "image/png")
+    files["/favicon.ico"] = StaticFile(_ico(files["/icon-192.png"].body, 192), "image/x-icon")
     return files
+
+
+def _ico(png: bytes, size: int) -> bytes:
+    """An .ico holding one PNG image (Windows Vista on; every browser): what browsers
+    and crawlers ask /favicon.ico for, whatever the page links."""
+    header = struct.pack("<HHH", 0, 1, 1)
+    entry = struct.pack("<BBBBHHII", size % 256, size % 256, 0, 0, 1, 32, len(png), 22)
+    return header + entry + png
