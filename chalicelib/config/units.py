@@ -1,4 +1,4 @@
-"""Unit conversions a field can be configured with (FIELDn_CONVERT).
+"""Unit conversions a field can be configured with (`convert` in its [[dashboard.field]]).
 
 Decimal arithmetic keeps "21.1 °C" from becoming "69.98000000000002 °F".
 """
@@ -15,7 +15,7 @@ class Conversion:
     """A unit conversion a field can be configured with."""
 
     name: str
-    unit: str  # the unit shown when FIELDn_UNIT is not set
+    unit: str  # the unit shown when the field sets no `unit` of its own
     apply: Callable[[Decimal], Decimal]
 
 

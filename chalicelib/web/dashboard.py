@@ -27,7 +27,7 @@ from chalicelib.web.rendering import Renderer
 _State = tuple[int, bool, str | None]
 
 
-class DashboardView:
+class DashboardPages:
     """One dashboard's page and JSON, cached per container and rendered once per state."""
 
     def __init__(

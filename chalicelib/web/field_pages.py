@@ -30,7 +30,7 @@ from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.thingspeak.feed import Feed
 from chalicelib.web import responses
 from chalicelib.web.csv_export import csv_of
-from chalicelib.web.dashboard import DashboardView
+from chalicelib.web.dashboard import DashboardPages
 from chalicelib.web.error_pages import BAD_REQUEST, NOT_FOUND, ErrorPages
 from chalicelib.web.etags import content_tag, settings_tag
 
@@ -53,7 +53,7 @@ class FieldPages:
 
     def __init__(
         self,
-        view: DashboardView,
+        view: DashboardPages,
         history: FieldAverages,
         errors: ErrorPages,
         build: str,

@@ -20,7 +20,7 @@ from chalicelib.logs import note
 from chalicelib.thingspeak.cache import Snapshot
 from chalicelib.thingspeak.errors import ThingSpeakError, UpstreamTimeout
 from chalicelib.web import responses
-from chalicelib.web.dashboard import DashboardView
+from chalicelib.web.dashboard import DashboardPages
 from chalicelib.web.error_pages import BAD_REQUEST, ErrorPages
 from chalicelib.web.etags import content_tag, settings_tag
 from chalicelib.web.rendering import Renderer
@@ -37,7 +37,7 @@ MAX_WORKERS = 8
 class Overview:
     def __init__(
         self,
-        views: Sequence[DashboardView],
+        views: Sequence[DashboardPages],
         renderer: Renderer,
         errors: ErrorPages,
         build: str,
@@ -114,7 +114,7 @@ class Overview:
         return f'W/"{kind}-{digest}-{self._build}"'
 
 
-def _get(view: DashboardView) -> Snapshot | ThingSpeakError:
+def _get(view: DashboardPages) -> Snapshot | ThingSpeakError:
     try:
         return view.latest.get(day=False)
     except ThingSpeakError as exc:

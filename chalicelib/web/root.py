@@ -25,7 +25,7 @@ from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.thingspeak.feed import Feed, Series
 from chalicelib.thingspeak.keys import read_key_for
 from chalicelib.web import responses
-from chalicelib.web.dashboard import DashboardView
+from chalicelib.web.dashboard import DashboardPages
 from chalicelib.web.error_pages import NOT_FOUND, ErrorPages
 from chalicelib.web.rendering import Renderer
 
@@ -64,8 +64,8 @@ class Site:
         )
         self.errors = ErrorPages(self.renderer, config)
         build = self.renderer.assets.csp
-        self.views: dict[str, DashboardView] = {
-            d.name: DashboardView(
+        self.views: dict[str, DashboardPages] = {
+            d.name: DashboardPages(
                 d, feed_of[d.name], self.renderer, build, self.errors, now, several
             )
             for d in config.dashboards
@@ -146,7 +146,7 @@ class Site:
             return fields.problem(self.errors, kind, NOT_FOUND, _no_dashboard(name or ""), 404)
         return pages.respond(field, headers, query, api)
 
-    def _field_pages_of(self, view: DashboardView | None) -> FieldPages | None:
+    def _field_pages_of(self, view: DashboardPages | None) -> FieldPages | None:
         if view is None:
             return None
         from chalicelib.thingspeak.averages import FieldAverages
