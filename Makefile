@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TYPED := app.py chalicelib deploy emulator
 
 
-.PHONY: serve test lint bench emulator clean browser-tools templates alerts
+.PHONY: serve test lint bench emulator clean browser-tools templates alerts build
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ lint: $(STAMP)
 ## templates: compile the Jinja2 templates ahead of time (after editing templates/*.html)
 templates: $(STAMP)
 	$(BIN)/python scripts/compile_templates.py
+
+## build: byte code for the Lambda package, then `chalice deploy --stage $(STAGE)` ships it
+STAGE ?= prod
+build: $(STAMP)
+	$(BIN)/python -m deploy.build --stage $(STAGE)
 
 ## emulator: only the ThingSpeak emulator, on http://127.0.0.1:8001
 emulator: $(STAMP)
