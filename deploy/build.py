@@ -2,15 +2,18 @@
 
 Lambda runs the zip from a read-only /var/task, and the zip Chalice builds holds no .pyc:
 every cold start compiled requests, urllib3, jinja2, chalice/app.py and the app from
-source, and threw the result away. This writes, into vendor/ (git-ignored `__pycache__`
-folders), the byte code of every module the package ships:
+source, and threw the result away. This writes the byte code of every module the package
+ships (git-ignored `__pycache__` folders):
 
 - the dependencies exactly as Chalice packages them (its own DependencyBuilder: the
-  locked requirements.txt, manylinux wheels for the stage's runtime and architecture);
-- Chalice's runtime files (chalice/app.py, chalice/__init__.py), app.py and chalicelib/.
-
-Chalice copies vendor/ into the zip root after the dependencies and the app, so each
-`foo/__pycache__/bar.cpython-3XX.pyc` lands beside the `foo/bar.py` it was made from.
+  locked requirements.txt, manylinux wheels for the stage's runtime and architecture),
+  Chalice's runtime files (chalice/app.py, chalice/__init__.py) and app.py: into vendor/,
+  which Chalice copies into the zip root after the dependencies and the app, so each
+  `foo/__pycache__/bar.cpython-3XX.pyc` lands beside the `foo/bar.py` it was made from;
+- chalicelib/: into chalicelib's own `__pycache__` folders, since Chalice zips chalicelib/
+  whole, caches included (and `chalice package` imports the app first, which writes
+  them): a copy in vendor/ would give the zip two entries of one name. Python keeps a
+  valid checked-hash .pyc and rewrites a stale one as checked-hash again.
 The byte code is checked-hash: Python uses it only while the source's hash matches, so
 an edited module or an upgraded dependency shipped without a rebuild is compiled at
 start, as before, never served stale. Same inputs, same bytes (sorted order, fixed hash
@@ -174,11 +177,12 @@ def clear_stale_caches(project: Path) -> None:
         shutil.rmtree(cache)
 
 
-def compile_overlay(sources: list[tuple[Path, str]], vendor: Path) -> list[str]:
+def compile_overlay(sources: list[tuple[Path, str]], project: Path) -> list[str]:
     jobs = []
     for source, shown in sources:
         cached = importlib.util.cache_from_source(shown, optimization="")
-        jobs.append((str(source), str(vendor / cached), shown))
+        where = project if shown.startswith("chalicelib/") else project / VENDOR
+        jobs.append((str(source), str(where / cached), shown))
     done = subprocess.run(
         [sys.executable, "-S", "-c", COMPILER],
         input=json.dumps(jobs),
@@ -193,9 +197,6 @@ def compile_overlay(sources: list[tuple[Path, str]], vendor: Path) -> list[str]:
     for _, target, _ in jobs:
         if os.path.exists(target):
             os.utime(target, (FIXED_MTIME, FIXED_MTIME))
-    for root, _, _ in os.walk(vendor):
-        if not Path(root).is_symlink():
-            os.utime(root, (FIXED_MTIME, FIXED_MTIME))
     return compiled
 
 
@@ -212,8 +213,9 @@ def build(stage: str, project: Path = ROOT) -> str:
         site.mkdir()
         build_dependencies(project, runtime, architecture, site)
         sources = shipped_sources(project, site)
-        compiled = compile_overlay(sources, vendor)
-    size = sum(p.stat().st_size for p in vendor.rglob("*.pyc") if "__pycache__" in p.parts)
+        compiled = compile_overlay(sources, project)
+    caches = [*vendor.rglob("*.pyc"), *(project / "chalicelib").rglob("*.pyc")]
+    size = sum(path.stat().st_size for path in caches)
     app = sum(1 for name in compiled if name == "app.py" or name.startswith("chalice"))
     return (
         f"vendor/: checked-hash byte code of {len(compiled)} modules ({app} of the app and "
