@@ -11,7 +11,7 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 TYPED := app.py chalicelib deploy emulator
 
 
-.PHONY: serve test lint bench emulator clean browser-tools templates alerts
+.PHONY: serve test lint bench emulator clean browser-tools templates alerts build lock
 
 $(SERVE_STAMP): requirements.txt requirements-serve.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,19 @@ lint: $(STAMP)
 ## templates: compile the Jinja2 templates ahead of time (after editing templates/*.html)
 templates: $(STAMP)
 	$(BIN)/python scripts/compile_templates.py
+
+## build: byte code for the Lambda package, then `chalice deploy --stage $(STAGE)` ships it
+STAGE ?= prod
+build: $(STAMP)
+	$(BIN)/python -m deploy.build --stage $(STAGE)
+
+## lock: after editing a requirements*.in file, the .txt files it makes: exact versions
+## with hashes (what every install uses, so no upstream release changes a fresh clone)
+lock: $(STAMP)
+	for name in requirements requirements-serve requirements-dev; do \
+	  $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.13 \
+	    --custom-compile-command "make lock" $$name.in -o $$name.txt || exit 1; \
+	done
 
 ## emulator: only the ThingSpeak emulator, on http://127.0.0.1:8001
 emulator: $(SERVE_STAMP)

@@ -10,6 +10,12 @@ ThingSpeak's would be. Budgets (issue 11): the cold dashboard within 1.5x the fl
 and CPU), a cold overview of four busy dashboards within 2x a cold dashboard, a warm
 cache hit within 3x a hello-world Chalice view of the same bytes; the page at most 14 KB
 gzipped. Figures, not pass/fail: a shared 2-core machine varies from run to run.
+
+The cold dashboard is also measured from the Lambda package: `python -m deploy.build` and
+`chalice package --stage prod` in the copy, deployment.zip unpacked and made read-only,
+each view run there with `python -B -I -S` (only the package and the standard library on
+the path, nothing written), as built and with its byte code removed (a bare `chalice
+package`, what Lambda ran before issue 16).
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ import json
 import os
 import resource
 import shutil
+import stat
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -106,15 +114,64 @@ def child_env(url: str, dashboards: str | None) -> dict[str, str]:
     return env
 
 
-Scenario = tuple[str, list[str], dict[str, str]]
+def run_quietly(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv[:4])} failed:\n{done.stdout}{done.stderr}")
 
 
-def cold_run(project: Path, args: list[str], env: dict[str, str]) -> dict[str, Any]:
+def read_only(tree: Path) -> None:
+    for path in [*tree.rglob("*"), tree]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+@contextlib.contextmanager
+def lambda_packages(project: Path) -> Iterator[tuple[Path, Path, int]]:
+    """The prod package as built (deploy.build, chalice package), unpacked read-only, and
+    the same without its byte code (what a bare `chalice package` ships); the zip's size."""
+    env = {**without_app_settings(os.environ), "AWS_DEFAULT_REGION": "eu-west-1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    bin_dir = Path(sys.executable).parent
+    run_quietly([sys.executable, "-m", "deploy.build", "--stage", "prod"], project, env)
+    with tempfile.TemporaryDirectory() as tmp:
+        out, built, bare = Path(tmp) / "out", Path(tmp) / "built", Path(tmp) / "bare"
+        run_quietly(
+            [str(bin_dir / "chalice"), "package", "--stage", "prod", str(out)], project, env
+        )
+        with zipfile.ZipFile(out / "deployment.zip") as archive:
+            archive.extractall(built)
+            archive.extractall(bare)
+        for cache in list(bare.rglob("__pycache__")):
+            shutil.rmtree(cache)
+        read_only(built)
+        read_only(bare)
+        try:
+            yield built, bare, (out / "deployment.zip").stat().st_size
+        finally:
+            for tree in (built, bare):
+                for path in [tree, *tree.rglob("*")]:
+                    if not path.is_symlink():
+                        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
+# name, coldview's arguments, environment, and the unpacked package to run in (None:
+# the checkout, byte code written and reused as a developer's interpreter does)
+Scenario = tuple[str, list[str], dict[str, str], Path | None]
+
+
+def cold_run(
+    project: Path, args: list[str], env: dict[str, str], package: Path | None = None
+) -> dict[str, Any]:
+    script = str(project / "scripts" / "coldview.py")
+    argv = [sys.executable, script] if package is None else [sys.executable, "-B", "-I", "-S"]
+    if package is not None:
+        argv.append(script)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "scripts/coldview.py", *args],
-        cwd=project,
+        [*argv, *args],
+        cwd=package or project,
         env=env,
         capture_output=True,
         text=True,
@@ -128,12 +185,12 @@ def cold_run(project: Path, args: list[str], env: dict[str, str]) -> dict[str, A
 
 
 def interleaved(project: Path, scenarios: list[Scenario]) -> dict[str, list[dict[str, Any]]]:
-    for _, args, env in scenarios:  # compile the byte code, fill the emulator's caches
-        cold_run(project, args, env)
-    results: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in scenarios}
+    for _, args, env, package in scenarios:  # compile the byte code, fill the emulator's caches
+        cold_run(project, args, env, package)
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _, _ in scenarios}
     for _ in range(RUNS):
-        for name, args, env in scenarios:
-            results[name].append(cold_run(project, args, env))
+        for name, args, env, package in scenarios:
+            results[name].append(cold_run(project, args, env, package))
     return results
 
 
@@ -142,15 +199,26 @@ def median(runs: list[dict[str, Any]], get: Callable[[dict[str, Any]], float]) -
 
 
 def cold_views(project: Path, url: str) -> dict[str, float]:
+    heading("Building the Lambda package (deploy.build, chalice package --stage prod)")
+    with lambda_packages(project) as (built, bare, zip_bytes):
+        row("deployment.zip, with byte code", f"{zip_bytes / 1024 / 1024:.1f} MB")
+        return cold_views_with(project, url, built, bare)
+
+
+def cold_views_with(project: Path, url: str, built: Path, bare: Path) -> dict[str, float]:
     heading(f"Cold first view: fresh interpreters, medians of {RUNS}, interleaved")
     one, four = child_env(url, "bench-one.toml"), child_env(url, "bench-four.toml")
+    floor = ["floor", url, str(BUSY)]
     scenarios: list[Scenario] = [
-        ("floor", ["floor", url, str(BUSY)], child_env(url, None)),
-        ("dashboard", ["view", "/d/busy"], one),
-        ("overview of 4", ["view", "/"], four),
-        ("overview JSON, 1 channel", ["view", "/api/dashboards"], one),
-        ("overview JSON, 4 channels", ["view", "/api/dashboards"], four),
-        ("pieces", ["pieces", "/d/busy"], one),
+        ("floor", floor, child_env(url, None), None),
+        ("dashboard", ["view", "/d/busy"], one, None),
+        ("overview of 4", ["view", "/"], four, None),
+        ("overview JSON, 1 channel", ["view", "/api/dashboards"], one, None),
+        ("overview JSON, 4 channels", ["view", "/api/dashboards"], four, None),
+        ("pieces", ["pieces", "/d/busy"], one, None),
+        ("package floor", floor, child_env(url, None), built),
+        ("package dashboard", ["view", "/d/busy"], one, built),
+        ("bare package dashboard", ["view", "/d/busy"], one, bare),
     ]
     runs = interleaved(project, scenarios)
     figure: dict[str, float] = {}
@@ -171,6 +239,27 @@ def cold_views(project: Path, url: str) -> dict[str, float]:
         "  ratio to the floor, wall / CPU",
         f"{dash_wall / floor_wall:.2f}x / {dash_cpu / floor_cpu:.2f}x",
         "<= 1.5x",
+    )
+    for name, what in (
+        ("package dashboard", "from the package as built (-B -I -S, read-only)"),
+        ("bare package dashboard", "from a bare chalice package (no byte code)"),
+    ):
+        wall, cpu = figure[f"{name} wall_ms"], figure[f"{name} cpu_ms"]
+        row(f"busy dashboard {what}"[:52], f"{wall:.0f} / {cpu:.0f} ms")
+        row(
+            "  ratio to the floor, wall / CPU",
+            f"{wall / floor_wall:.2f}x / {cpu / floor_cpu:.2f}x",
+            "<= 1.5x" if name == "package dashboard" else "",
+        )
+    package_wall, package_cpu = figure["package floor wall_ms"], figure["package floor cpu_ms"]
+    row(
+        "floor from the package (-B -I -S), wall / CPU",
+        f"{package_wall:.0f} / {package_cpu:.0f} ms",
+    )
+    row(
+        "  package dashboard to package floor, wall / CPU",
+        f"{figure['package dashboard wall_ms'] / package_wall:.2f}x / "
+        f"{figure['package dashboard cpu_ms'] / package_cpu:.2f}x",
     )
     over_wall, over_cpu = figure["overview of 4 wall_ms"], figure["overview of 4 cpu_ms"]
     row("overview of 4 busy dashboards, wall / CPU", f"{over_wall:.0f} / {over_cpu:.0f} ms")
@@ -338,10 +427,13 @@ def browser_figures(url: str) -> None:
 
 
 def main() -> None:
+    cold_only = sys.argv[1:] == ["--cold"]  # only the cold first views (no browser)
     print("ThingSpeak Glance benchmark (figures, not pass/fail)")
     print(f"  {'what':<52} {'figure':>20}  budget")
     with emulator_process() as url, project_copy() as project:
         cold_views(project, url)
+        if cold_only:
+            return
         warm_figures(url)
         upstream_calls()
         browser_figures(url)

@@ -6,6 +6,7 @@
     python scripts/coldview.py view PATH           # import app, one GET PATH through the
                                                    # Lambda handler (settings from the env)
     python scripts/coldview.py pieces PATH         # the same, timed piece by piece
+    cd PACKAGE && python -B -I -S .../coldview.py view PATH   # from the unpacked zip
 
 Prints one JSON line. Nothing is imported before the measured work but what it needs.
 """
@@ -14,8 +15,15 @@ import sys
 import time
 
 STARTED = (time.perf_counter(), time.process_time())
-# The project root, where app.py is (Lambda's /var/task), not this script's folder.
-sys.path[0] = sys.path[0].removesuffix("/scripts") or "."
+if sys.flags.isolated:
+    # python -B -I -S, in the unpacked Lambda package (Lambda's read-only /var/task, the
+    # working directory): the package and the standard library, nothing else.
+    import os
+
+    sys.path.insert(0, os.getcwd())
+else:
+    # The project root, where app.py is (Lambda's /var/task), not this script's folder.
+    sys.path[0] = sys.path[0].removesuffix("/scripts") or "."
 
 
 def since(mark: tuple[float, float]) -> dict[str, float]:

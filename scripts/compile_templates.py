@@ -3,9 +3,12 @@
 A cold Lambda then imports the page's template instead of lexing, parsing and compiling
 it (about 10 ms of a cold first view here, several times that on a small Lambda). The
 output lives in chalicelib/templates_compiled/ (it ships with the function) with a digest
-of the sources it was made from; the renderer falls back to the sources whenever they
-no longer match, so an edited template is never served stale, only compiled on the fly.
-A test fails while the checked-in output is out of date.
+of the sources it was made from and of the Jinja2 version that made it (SOURCES.sha256:
+sha256 of "Jinja2 <version>\\0", then each *.html's name, \\0, bytes, \\0, by name). The
+renderer falls back to the sources whenever either no longer matches, so an edited
+template or another Jinja2 is never served stale output, only compiled on the fly.
+requirements.in pins Jinja2 exactly: run this after changing that pin. A test fails
+while the checked-in output is out of date.
 
     python scripts/compile_templates.py [--check]
 """

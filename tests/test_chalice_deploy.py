@@ -13,6 +13,8 @@ Not checked because moto 5.2.5 drops them (a real account would hold them):
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -20,6 +22,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +41,7 @@ REGION = "eu-west-1"
 DOMAIN = "weather.example.com"
 ZONE = "example.com"
 BIN = Path(sys.executable).parent
-COMMAND_TIMEOUT = 120  # seconds; a deploy pip-installs the requirements from PyPI
+COMMAND_TIMEOUT = 300  # seconds; a build or a deploy pip-downloads the requirements
 
 # The app as `chalice deploy` loads it (stage environment set), printed as JSON.
 DESCRIBE_APP = """
@@ -194,10 +197,12 @@ def test_deploy_redeploy_and_delete_leave_exactly_what_the_config_says(project: 
     for name in parameter_names(project) - {alerts["PUSH_VAPID_KEY_PARAM"]}:
         aws.ssm.put_parameter(Name=name, Value="READKEY0123456789", Type="SecureString")
 
+    project.run("build", str(BIN / "python"), "-m", "deploy.build", "--stage", STAGE)
     project.run("deploy", chalice, "deploy", "--stage", STAGE)
     app = describe_app(project)
     functions = expected_functions(project, app)
     assert_deployed(aws, project, app, functions)
+    assert_deployed_code_is_the_built_package(aws, project, functions)
     assert_check_alerts(aws, functions, alerts)
 
     guard = [str(BIN / "python"), "-m", "deploy.guard", "--stage", STAGE, "--region", REGION]
@@ -417,6 +422,31 @@ def assert_deployed(
                 aws.events, aws.lambda_, configuration["FunctionArn"], function.schedule
             )
     assert_custom_domain(aws, project.config(), api_id)
+
+
+def assert_deployed_code_is_the_built_package(
+    aws: Aws, project: Project, functions: list[Function]
+) -> None:
+    """Each function runs the zip Chalice built after deploy.build: byte code included."""
+    built = {
+        base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode(): path
+        for path in (project.path / ".chalice" / "deployments").glob("*.zip")
+    }
+    for function in functions:
+        got = aws.lambda_.get_function_configuration(FunctionName=function.lambda_name)
+        assert got["CodeSha256"] in built, f"{function.lambda_name} runs a zip not built here"
+        with zipfile.ZipFile(built[got["CodeSha256"]]) as archive:
+            names = set(archive.namelist())
+            for cached in (
+                "__pycache__/app.cpython-{v}.pyc",
+                "chalice/__pycache__/app.cpython-{v}.pyc",
+                "chalicelib/__pycache__/views.cpython-{v}.pyc",
+                "requests/__pycache__/sessions.cpython-{v}.pyc",
+                "jinja2/__pycache__/environment.cpython-{v}.pyc",
+            ):
+                name = cached.format(v=f"{sys.version_info.major}{sys.version_info.minor}")
+                assert name in names, f"{name} missing from the deployed package"
+                assert archive.read(name)[4:8] == (0b11).to_bytes(4, "little")  # checked-hash
 
 
 def assert_function(aws: Aws, expected: Function) -> None:

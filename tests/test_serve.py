@@ -265,11 +265,12 @@ def _name(text: str) -> str:
 
 
 def requirements(file: str) -> list[Requirement]:
-    """The requirements a file names, following its -r includes."""
+    """The requirements a file names, following its -r includes (a lock's --hash lines and
+    comments aside)."""
     found: list[Requirement] = []
     for raw in (ROOT / file).read_text(encoding="utf-8").splitlines():
-        line = raw.split(" #")[0].strip()
-        if line.startswith("#") or not line:
+        line = raw.split(" #")[0].strip().removesuffix("\\").strip()
+        if line.startswith(("#", "--hash")) or not line:
             continue
         if line.startswith("-r "):
             found += requirements(line[3:].strip())
@@ -303,11 +304,12 @@ def is_test_tool(name: str) -> bool:
 
 
 def test_the_serve_install_holds_no_test_tool() -> None:
-    serve = requirements("requirements-serve.txt")
-    named = {_name(r.name) for r in serve}
-    assert "chalice" in named
-    assert {n for n in named if is_test_tool(n)} == set()
-    assert {n for n in installed_closure(serve) if is_test_tool(n)} == set()
+    for file in ("requirements-serve.in", "requirements-serve.txt"):
+        serve = [r for r in requirements(file) if r.marker is None or r.marker.evaluate()]
+        named = {_name(r.name) for r in serve}
+        assert "chalice" in named
+        assert {n for n in named if is_test_tool(n)} == set(), file
+        assert {n for n in installed_closure(serve) if is_test_tool(n)} == set(), file
     # ...while the dev install still brings every one of them, on top of the serve set.
     dev = {_name(r.name) for r in requirements("requirements-dev.txt")}
     assert dev >= TEST_TOOLS
@@ -317,30 +319,25 @@ def test_the_serve_install_holds_no_test_tool() -> None:
 def test_chalice_is_pinned_in_one_place() -> None:
     pins = [
         (file.name, str(r))
-        for file in sorted(ROOT.glob("requirements*.txt"))
+        for file in sorted(ROOT.glob("requirements*.in"))
         for r in requirements(file.name)
         if _name(r.name) == "chalice"
     ]
-    # requirements-dev.txt reaches it through requirements-serve.txt.
+    # requirements-dev.in reaches it through requirements-serve.in.
     assert pins == [
-        ("requirements-dev.txt", "chalice==1.34.0"),
-        ("requirements-serve.txt", "chalice==1.34.0"),
+        ("requirements-dev.in", "chalice==1.34.0"),
+        ("requirements-serve.in", "chalice==1.34.0"),
     ]
 
 
-def test_make_serve_installs_only_the_serve_set(tmp_path: Path) -> None:
-    for name in ("Makefile", "requirements.txt", "requirements-serve.txt"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    (tmp_path / "scripts").mkdir()
-    shutil.copy(ROOT / "scripts" / "find-python", tmp_path / "scripts")
-    dry = subprocess.run(
-        ["make", "-n", "serve", "CONFIG=chalicelib/mine.toml"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    ).stdout
-    assert "-r requirements-serve.txt" in dry
-    assert "requirements-dev.txt" not in dry
-    assert dry.rstrip().endswith("scripts/serve chalicelib/mine.toml")
+def test_every_lock_pins_what_its_source_names_with_hashes() -> None:
+    for name in ("requirements", "requirements-serve", "requirements-dev"):
+        locked = {_name(r.name): r for r in requirements(f"{name}.txt")}
+        for wanted in requirements(f"{name}.in"):
+            pin = locked[_name(wanted.name)]
+            version = str(pin.specifier).removeprefix("==")
+            assert wanted.specifier.contains(version), (name, str(wanted), version)
+        text = (ROOT / f"{name}.txt").read_text(encoding="utf-8")
+        pins = [line for line in text.splitlines() if "==" in line and not line.startswith("#")]
+        assert len(pins) == len(locked)
+        assert text.count("--hash=sha256:") >= len(pins), name  # every pin has its hashes

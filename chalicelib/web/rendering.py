@@ -99,7 +99,10 @@ def environment(directory: Path, loader: BaseLoader | None = None) -> Environmen
 
 
 def sources_digest(directory: Path) -> str:
-    digest = hashlib.sha256()
+    # And the Jinja2 that compiles them: another version's output is never used.
+    from jinja2 import __version__ as jinja2_version
+
+    digest = hashlib.sha256(b"Jinja2 " + jinja2_version.encode() + b"\0")
     for path in sorted(directory.glob("*.html")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
