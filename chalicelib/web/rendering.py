@@ -19,7 +19,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chalicelib.display.card import Card
 from chalicelib.display.reading import Reading
 from chalicelib.display.times import when
 
@@ -28,6 +27,8 @@ if TYPE_CHECKING:
     # ThingSpeak is already on its way (see Site.prefetch).
     from jinja2 import BaseLoader, Environment, Template
     from markupsafe import Markup
+
+    from chalicelib.display.card import Card  # the overview's: a dashboard's view never loads it
 
 # The project root locally; the package root in Lambda, where `chalice package` copies
 # vendor/templates (a link to templates/) next to app.py.
