@@ -35,6 +35,15 @@
     });
   }
 
+  // A number in the viewer's own digits ("76,6" on a German phone), with the decimals the
+  // server chose; anything not a plain decimal number is left as it is.
+  var formats = {};
+  function local(text) {
+    if (!/^-?\d+(\.\d+)?$/.test(text)) return text;
+    var d = (text.split(".")[1] || "").length;
+    var f = formats[d] || (formats[d] = new Intl.NumberFormat(undefined, { minimumFractionDigits: d, maximumFractionDigits: d, useGrouping: false }));
+    return f.format(Number(text) || 0);
+  }
   function preferred() { try { return localStorage.getItem(KEY); } catch (e) { return null; } }
   function convert(text, from, to) {
     var x = parseFloat(text);
@@ -49,14 +58,14 @@
     var want = preferred(), temperature = from === "°C" || from === "°F";
     return [from, temperature && (want === "°C" || want === "°F") ? want : from, temperature];
   }
+  // Every field's values in the unit chosen (temperatures) and the viewer's digits.
   function applyUnits() {
     var shown = null;
-    all("[data-field],[data-card]").forEach(function (box) {
+    all("[data-field]").forEach(function (box) {
       var u = units(box);
-      if (!u[2]) return;
-      shown = shown || u[1];
+      if (u[2]) shown = shown || u[1];
       // Not the charts' own data-v: those are lists, converted one point at a time.
-      all("[data-v]:not(svg)", box).forEach(function (el) { el.textContent = convert(el.getAttribute("data-v"), u[0], u[1]); });
+      all("[data-v]:not(svg)", box).forEach(function (el) { el.textContent = local(convert(el.getAttribute("data-v"), u[0], u[1])); });
       all("[data-u]", box).forEach(function (el) { el.textContent = u[1]; });
     });
     if (toggle && shown) {
@@ -132,9 +141,9 @@
     if (dot.parentNode !== fig) fig.appendChild(dot);
     dot.style.left = px - f.left + "px";
     dot.style.top = py - f.top + "px";
-    var u = units(c.s.closest("[data-field],[data-card]")), when = new Date(c.t[i] * 1000);
+    var u = units(c.s.closest("[data-field]")), when = new Date(c.t[i] * 1000);
     var parts = [
-      convert(c.v[i], u[0], u[1]) + (u[1] ? "\u202f" + u[1] : ""),
+      local(convert(c.v[i], u[0], u[1])) + (u[1] ? "\u202f" + u[1] : ""),
       when.toLocaleString([], { month: "short", day: "numeric", hour: "numeric", minute: "2-digit", second: c.what === "reading" ? "2-digit" : undefined }),
       c.what === "reading" ? "" : c.what
     ];
@@ -176,7 +185,49 @@
       if (c && s.matches(":focus-visible")) show(c, c.i, null, null, 10);
     });
   }
+  // Time ticks at the viewer's own midnight and every 6 hours (days on a longer chart):
+  // the server drew UTC's, and says so.
+  function ticks(s) {
+    var ax = s.nextElementSibling, a = +s.getAttribute("data-start"), b = +s.getAttribute("data-end");
+    if (!ax || !ax.classList.contains("ax") || !(b > a)) return;
+    var long = b - a > 172800, weeks = b - a > 864000, found = [], at = new Date(a * 1000);
+    at.setMinutes(0, 0, 0);
+    for (; at / 1000 <= b; at = new Date(+at + 3600000)) {
+      var h = at.getHours();
+      if (at / 1000 >= a && !at.getMinutes() && !(long ? h : h % 6)) found.push(new Date(at));
+    }
+    ax.textContent = "";
+    found.forEach(function (t, n) {
+      var x = (t / 1000 - a) / (b - a) * 100, i = make("i", "", ax);
+      i.style.setProperty("--p", x.toFixed(2) + "%");
+      if (!ax.classList.contains("lb") || x < 5 || x > 95 || (weeks && (found.length - 1 - n) % 7)) return;
+      make("span", "", i).textContent = weeks ? t.toLocaleDateString([], { day: "numeric", month: "short" })
+        : long || !t.getHours() ? t.toLocaleDateString([], { weekday: "short" }) : t.toLocaleTimeString([], { hour: "numeric" });
+    });
+  }
+  // Since the viewer's midnight, from the points the chart holds: each UTC half hour's
+  // lowest and highest are among them (an amount's quarter-hour sums are sent).
+  function today(s) {
+    var box = $("[data-today]", s.parentNode);
+    if (!box) return;
+    var c = chart(s), m = new Date(), b = all("b", box), sums = list(box, "data-sums"), lo, hi, total = 0, d = 0;
+    m = m.setHours(0, 0, 0, 0) / 1000;
+    c.t.forEach(function (t, i) {
+      var v = Number(c.v[i]);
+      if (t < m || isNaN(v)) return;
+      if (lo === undefined || v < +c.v[lo]) lo = i;
+      if (hi === undefined || v > +c.v[hi]) hi = i;
+    });
+    sums.slice(1).forEach(function (v, n) {
+      if (+sums[0] + n * 900 >= m) { total += Number(v); d = Math.max(d, (v.split(".")[1] || "").length); }
+    });
+    box.hidden = c.a > m || (sums.length ? +sums[0] > m : lo === undefined);
+    if (sums.length) b[0].setAttribute("data-v", total.toFixed(d));
+    else if (lo !== undefined) { b[0].setAttribute("data-v", c.v[lo]); b[1].setAttribute("data-v", c.v[hi]); }
+  }
+  all("[data-p]").forEach(function (el) { el.style.setProperty("--p", el.getAttribute("data-p") + "%"); });
   var charts = all(".trend svg");
+  charts.forEach(function (s) { ticks(s); today(s); });
   if (charts.length) {
     charts.forEach(scrubbable);
     say = make("p", "visually-hidden", main);
@@ -222,8 +273,15 @@
   }
 
   var api = main.hasAttribute("data-refresh") && main.getAttribute("data-api");
+  // Back online: ask at once, and again every 1.5 s while the network still is not there
+  // (the first request often goes out before it is), then the usual rhythm.
+  function back(tries) {
+    poll().then(function (fresh) {
+      if (fresh || !tries) schedule(); else timer = setTimeout(function () { back(tries - 1); }, 1500);
+    });
+  }
   addEventListener("online", function () {
-    if (api) poll().then(schedule); else if (offline) location.reload();
+    if (api) { clearTimeout(timer); back(5); } else if (offline) location.reload();
   });
   addEventListener("offline", function () { setOffline(true); });
   showTime();
@@ -248,6 +306,7 @@
       value.appendChild(span("dash", "–", "aria-hidden", "true"));
       value.appendChild(span("visually-hidden", "no value"));
     } else if (field.numeric) {
+      if (field.compass) { value.appendChild(span("compass", field.compass)); value.appendChild(doc.createTextNode(" ")); }
       value.appendChild(span("number", field.display, "data-v", field.display));
       if (field.unit) value.appendChild(span("unit", field.unit, "data-u", field.unit));
     } else {
@@ -255,7 +314,7 @@
     }
   }
   // The chart redrawn in place from the JSON's trend; false when the page must reload.
-  function showTrend(box, trend, unit) {
+  function showTrend(box, trend, unit, sums) {
     var fig = $(".trend", box), s = fig && $("svg", fig), last = 0;
     if (!trend) { if (fig) fig.hidden = true; return true; }
     if (!s) return false;
@@ -267,7 +326,9 @@
     s.setAttribute("data-v", trend.v.join(" "));
     s.setAttribute("data-what", trend.what);
     $("path", s).setAttribute("d", trend.path);
-    all("figcaption b[data-v]", fig).forEach(function (b, n) {
+    var box2 = $("[data-today]", fig);
+    if (box2 && sums) box2.setAttribute("data-sums", sums);
+    all("figcaption > span:not(.today) b[data-v]", fig).forEach(function (b, n) {
       var v = n ? trend.high : trend.low;
       b.setAttribute("data-v", v);
       b.textContent = v;
@@ -278,6 +339,8 @@
       s.setAttribute("aria-label", label.slice(0, cut) + " over the " + (/^last/.test(trend.span) ? "" : "last ") + trend.span
         + ", from " + trend.low + " to " + trend.high + (unit ? " " + unit : ""));
     }
+    ticks(s);
+    today(s);
     return true;
   }
   function update(data) {
@@ -287,7 +350,7 @@
     var whole = data.fields.every(function (field) {
       var box = $('[data-field="' + field.field + '"]');
       if (box) showValue(box, field);
-      return !box || field.trend === undefined || showTrend(box, field.trend, field.unit);
+      return !box || field.trend === undefined || showTrend(box, field.trend, field.unit, field.sums);
     });
     if (!whole) { location.reload(); return; }
     var entry = $("[data-entry]");
@@ -306,8 +369,10 @@
       if (!box || (card.headline && !time) || (!card.headline && time)) { location.reload(); return; }
       if (card.headline) {
         time.setAttribute("datetime", card.created_at);
-        var head = card.headline;
-        showValue(box, { display: head.display, unit: head.unit, numeric: /^[-+]?[0-9.]+$/.test(head.display || "") });
+        [card.headline].concat(card.others || []).forEach(function (field) {
+          var small = $('[data-field="' + field.field + '"]', box);
+          if (small) showValue(small, field);
+        });
         $("[data-stale]", box).hidden = !card.stale;
       }
       var error = $("[data-error]", box);
@@ -324,13 +389,14 @@
       .then(function (response) {
         var saved = response.headers.has("X-Glance-Offline");
         setOffline(saved);
-        if (response.status === 304 || (saved && response.headers.get("ETag") === etag)) { showTime(); return; }
-        if (!response.ok) { setTrouble(true, true); return; }
+        if (response.status === 304 || (saved && response.headers.get("ETag") === etag)) { showTime(); return !saved; }
+        if (!response.ok) { setTrouble(true, true); return false; }
         etag = response.headers.get("ETag");
-        return response.json().then(overview ? updateCards : update);
+        return response.json().then(overview ? updateCards : update).then(function () { return !saved; });
       })
       .catch(function () {
         if (navigator.onLine === false) setOffline(true); else setTrouble(true, true);
+        return false;
       });
   }
   function schedule() {

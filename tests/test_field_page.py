@@ -297,7 +297,7 @@ def test_the_csv_is_what_the_page_shows_as_thingspeak_sent_it(client, still):
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"] == 'attachment; filename="garden-field4-24h.csv"'
     header, sent = csv_rows(client, "/d/garden/field/4.csv")
-    assert header == ["created_at", "Temperature"]
+    assert header == ["created_at", "Temperature (°F)"]  # each column names its unit
     trend = get_json(client, "/api/d/garden/field/4")["trend"]
     assert sent == entries(still, DEMO_CHANNEL_ID, 4, trend["start"], trend["end"])
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", at) for at in sent)

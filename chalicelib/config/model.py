@@ -12,6 +12,13 @@ from chalicelib.config.units import Conversion
 FIELD_NUMBERS = range(1, 9)
 DEFAULT_STALE_MINUTES = 30.0
 DEFAULT_THINGSPEAK_URL = "https://api.thingspeak.com"
+# How many fields an overview card shows: the headline large, the next ones small.
+CARD_FIELDS = range(1, 4)
+DEFAULT_CARD_FIELDS = 2
+# What a field's readings are, when the dashboards file says so (never guessed):
+# "direction": degrees, also shown as a compass point; "amount": each reading an amount
+# (rain since the last one, say), so the day's total since midnight means something.
+FIELD_KINDS = ("direction", "amount")
 
 
 class ConfigError(ValueError):
@@ -27,6 +34,7 @@ class FieldDisplay:
     unit: str | None = None
     decimals: int | None = None
     conversion: Conversion | None = None
+    kind: str | None = None  # one of FIELD_KINDS, or a plain measurement
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,7 @@ class Dashboard:
     fields: tuple[FieldDisplay, ...] = ()
     quiet_alert: bool = True
     alerts: tuple[AlertRule, ...] = ()
+    card_fields: int = DEFAULT_CARD_FIELDS  # on the overview card: the headline and the next
 
     def display_for(self, number: int) -> FieldDisplay:
         for display in self.fields:
@@ -76,7 +85,8 @@ class Dashboard:
             f"Dashboard(name={self.name!r}, channel={self.channel}, title={self.title!r}, "
             f"read_api_key={key}, read_api_key_param={self.read_api_key_param!r}, "
             f"stale_after_minutes={self.stale_after_minutes}, fields={self.fields!r}, "
-            f"quiet_alert={self.quiet_alert}, alerts={self.alerts!r})"
+            f"quiet_alert={self.quiet_alert}, alerts={self.alerts!r}, "
+            f"card_fields={self.card_fields})"
         )
 
 

@@ -8,7 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.config.model import (
+    CARD_FIELDS,
+    DEFAULT_CARD_FIELDS,
     DEFAULT_STALE_MINUTES,
+    FIELD_KINDS,
     FIELD_NUMBERS,
     AlertRule,
     ConfigError,
@@ -37,6 +40,7 @@ _DASHBOARD_KEYS = {
     "field",
     "quiet_alert",
     "alert",
+    "card_fields",
 }
 
 
@@ -80,6 +84,16 @@ def dashboard_from_table(
     quiet = raw.get("quiet_alert", True)
     if not isinstance(quiet, bool):
         raise ConfigError(f"{where}: quiet_alert must be true or false.")
+    card_fields = raw.get("card_fields", DEFAULT_CARD_FIELDS)
+    if (
+        isinstance(card_fields, bool)
+        or not isinstance(card_fields, int)
+        or card_fields not in CARD_FIELDS
+    ):
+        raise ConfigError(
+            f"{where}: card_fields must be 1, 2 or 3 (the headline and the next fields on "
+            f"its overview card), got {card_fields!r}."
+        )
     return Dashboard(
         name=name,
         channel=channel,
@@ -90,6 +104,7 @@ def dashboard_from_table(
         fields=fields,
         quiet_alert=quiet,
         alerts=_alerts(raw.get("alert", []), fields, where),
+        card_fields=card_fields,
     )
 
 
@@ -106,7 +121,7 @@ def _key_from_env(key_env: Any, env: Mapping[str, str], where: str) -> str:
     return key
 
 
-_FIELD_KEYS = {"number", "label", "unit", "decimals", "convert"}
+_FIELD_KEYS = {"number", "label", "unit", "decimals", "convert", "kind"}
 
 
 def _fields(raw: Any, where: str) -> tuple[FieldDisplay, ...]:
@@ -137,6 +152,11 @@ def _fields(raw: Any, where: str) -> tuple[FieldDisplay, ...]:
                     f"{here}: convert must be one of {', '.join(sorted(CONVERSIONS))}, "
                     f"got {convert!r}."
                 )
+        kind = item.get("kind")
+        if kind is not None and kind not in FIELD_KINDS:
+            raise ConfigError(
+                f"{here}: kind must be one of {', '.join(FIELD_KINDS)}, got {kind!r}."
+            )
         fields.append(
             FieldDisplay(
                 number=number,
@@ -144,6 +164,7 @@ def _fields(raw: Any, where: str) -> tuple[FieldDisplay, ...]:
                 unit=_optional_text(item, "unit", here),
                 decimals=decimals,
                 conversion=conversion,
+                kind=kind,
             )
         )
     return tuple(fields)

@@ -22,6 +22,7 @@ class Card:
     url: str
     channel: int
     headline: FieldReading | None
+    others: tuple[FieldReading, ...]  # shown small: the dashboard's next card_fields - 1
     created_at: datetime | None
     stale: bool
     error: ThingSpeakError | None  # no reading at all, or the reason it is stale
@@ -38,9 +39,8 @@ class Card:
             "title": self.title,
             "url": self.url,
             "channel": self.channel,
-            "headline": (
-                {"label": head.label, "display": head.display, "unit": head.unit} if head else None
-            ),
+            "headline": _small(head) if head else None,
+            "others": [_small(f) for f in self.others],
             "created_at": self.created_at_iso,
             "age_seconds": int(age.total_seconds()) if age is not None else None,
             "stale": self.stale,
@@ -52,22 +52,34 @@ class Card:
         }
 
 
+def _small(field: FieldReading) -> dict[str, Any]:
+    return {
+        "field": field.number,
+        "label": field.label,
+        "display": field.display,
+        "unit": field.unit,
+        "numeric": field.numeric,
+        "compass": field.compass,
+    }
+
+
 def build_card(
     dashboard: Dashboard, feed: Feed | None, now: datetime, error: ThingSpeakError | None
 ) -> Card:
     """The card needs only the newest entry: no trend is computed for it."""
     latest = feed.latest if feed else None
-    headline = None
+    shown: list[FieldReading] = []
     if feed is not None and latest is not None:
-        numbers = shown_fields(feed, dashboard)
-        headline = field_reading(feed, numbers[0], dashboard) if numbers else None
+        numbers = shown_fields(feed, dashboard)[: dashboard.card_fields]
+        shown = [field_reading(feed, number, dashboard) for number in numbers]
     title = dashboard.title or (feed.channel.name if feed else f"Channel {dashboard.channel}")
     return Card(
         name=dashboard.name,
         title=title,
         url=f"/d/{dashboard.name}",
         channel=dashboard.channel,
-        headline=headline,
+        headline=shown[0] if shown else None,
+        others=tuple(shown[1:]),
         created_at=latest.created_at if latest else None,
         stale=feed is not None
         and (is_stale(feed, dashboard, now) or (error is not None and latest is not None)),

@@ -8,8 +8,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.config.model import Dashboard
+from chalicelib.config.model import Dashboard, FieldDisplay
+from chalicelib.display.reading import FieldReading, field_reading
 from chalicelib.display.sparkline import Sparkline, sparkline_of
+from chalicelib.display.ticks import Level, value_scale
 from chalicelib.display.times import FULL_SPAN_TOLERANCE, iso, span_label, utc_text
 from chalicelib.display.trend import Trend, numeric, trend_of
 from chalicelib.display.values import TEMPERATURE_UNITS, format_value
@@ -74,6 +76,10 @@ class FieldView:
     rows: tuple[Row, ...]  # the newest points, newest first
     samples: tuple[Sample, ...]  # every point, its value as sent, oldest first: the CSV
     error: ThingSpeakError | None  # this is an older copy, because of it
+    display: FieldDisplay  # how the dashboards file shows the field: the CSV's second column
+    # The newest reading, whatever the range: large at the top, as on the dashboard.
+    current: FieldReading | None = None
+    current_at: Row | None = None  # when it was measured
 
     @property
     def whats(self) -> str:
@@ -107,6 +113,11 @@ class FieldView:
     @property
     def height(self) -> str:
         return f"{CHART_HEIGHT:g}"
+
+    @property
+    def scale(self) -> tuple[Level, ...]:
+        """Round values up the chart's side, as the page shows values."""
+        return value_scale(self.chart.low, self.chart.high) if self.chart else ()
 
     @property
     def temperature(self) -> bool:
@@ -188,6 +199,7 @@ def build_field_view(
         sparkline = sparkline_of(replace(chart[0], what=what), display)
         sparkline = replace(sparkline, span=span_label(chart[1], chart[2], range_.length))
     newest = samples[-TABLE_ROWS:][::-1]
+    latest = day.latest
     return FieldView(
         dashboard=dashboard.name,
         title=dashboard.title or day.channel.name,
@@ -205,6 +217,9 @@ def build_field_view(
         ),
         samples=samples,
         error=error,
+        display=display,
+        current=field_reading(day, number, dashboard) if latest else None,
+        current_at=Row(latest.created_at, None, precise=True) if latest else None,
     )
 
 

@@ -5,15 +5,15 @@ Both the HTML page and /api/latest are rendered from a Reading, so they always a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.config.model import Dashboard
 from chalicelib.display.sparkline import Sparkline, sparkline_of
 from chalicelib.display.times import iso_or_none
-from chalicelib.display.trend import Trend, build_trends
-from chalicelib.display.values import TEMPERATURE_UNITS, format_value
+from chalicelib.display.trend import Trend, build_trends, quarter_sums
+from chalicelib.display.values import TEMPERATURE_UNITS, compass_point, format_value
 from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.thingspeak.feed import Feed
 
@@ -30,6 +30,10 @@ class FieldReading:
     unit: str | None
     numeric: bool
     sparkline: Sparkline | None = None
+    compass: str | None = None  # "SW": a field declared as a direction
+    kind: str | None = None  # as declared: "direction", "amount", or None
+    # An amount's sums by UTC quarter hour: "start sum sum ...", formatted like the value.
+    sums: str | None = None
 
     @property
     def temperature(self) -> bool:
@@ -44,6 +48,8 @@ class FieldReading:
             "display": self.display,
             "unit": self.unit,
             "numeric": self.numeric,
+            "compass": self.compass,
+            "sums": self.sums,
             "day_low": self.sparkline.low if self.sparkline else None,
             "day_high": self.sparkline.high if self.sparkline else None,
             "trend": self.sparkline.to_json() if self.sparkline else None,
@@ -117,7 +123,10 @@ def build_reading(
     latest = feed.latest
     numbers = shown_fields(feed, dashboard)
     trends = build_trends(feed, numbers)
-    fields = tuple(field_reading(feed, n, dashboard, trends[n]) for n in numbers)
+    fields = tuple(
+        replace(field_reading(feed, n, dashboard, trends[n]), sums=_sums(feed, n, dashboard))
+        for n in numbers
+    )
     return Reading(
         channel_id=feed.channel.id,
         channel_name=feed.channel.name,
@@ -155,4 +164,18 @@ def field_reading(
         unit=unit,
         numeric=numeric,
         sparkline=sparkline,
+        compass=compass_point(raw, display),
+        kind=display.kind,
     )
+
+
+def _sums(feed: Feed, number: int, dashboard: Dashboard) -> str | None:
+    """For a field declared `kind = "amount"`: its quarter-hour sums for the page's
+    "today total"; None for any other field."""
+    display = dashboard.display_for(number)
+    found = quarter_sums(feed, number) if display.kind == "amount" else None
+    if found is None:
+        return None
+    begin, sums = found
+    shown = (format_value(f"{total:f}", display)[0] or "0" for total in sums)
+    return " ".join((str(begin), *shown))

@@ -9,6 +9,7 @@ from operator import sub
 from typing import Any
 
 from chalicelib.config.model import FieldDisplay
+from chalicelib.display.ticks import Tick, time_ticks
 from chalicelib.display.times import iso, span_label
 from chalicelib.display.trend import Trend
 from chalicelib.display.values import format_value
@@ -40,6 +41,11 @@ class Sparkline:
     @property
     def data_v(self) -> str:
         return " ".join(self.values)
+
+    @property
+    def ticks(self) -> tuple[Tick, ...]:
+        """Midnight and every 6 hours (UTC; the page's script moves them to local time)."""
+        return time_ticks(self.start, self.end)
 
     @property
     def span_phrase(self) -> str:

@@ -18,6 +18,7 @@ import math
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from operator import sub
 
 from chalicelib.display.times import DAY, FULL_SPAN_TOLERANCE
@@ -26,6 +27,10 @@ from chalicelib.thingspeak.feed import Feed
 WIDTH = 100.0
 HEIGHT = 24.0
 SLOTS = 40
+# A day chart's slots instead: UTC's half hours, so that the viewer's midnight (a whole or
+# half hour of UTC in all but three small zones) is a slot boundary, and the points kept
+# hold the exact lowest and highest since it ("today", glance.js).
+DAY_GRID = 1800.0
 GAP_FACTOR = 3
 # A day whose first reading comes this late is still called a day.
 
@@ -90,7 +95,9 @@ def build_trends(
         start = max(end - DAY, datetime.fromtimestamp(times[0], UTC))
         if start - (end - DAY) <= FULL_SPAN_TOLERANCE:
             start = end - DAY
-        trends[number] = trend_of(times, values, raws, start, end, height, interval=interval)
+        trends[number] = trend_of(
+            times, values, raws, start, end, height, interval=interval, grid=DAY_GRID
+        )
     return trends
 
 
@@ -127,6 +134,7 @@ def trend_of(
     what: str = "reading",
     interval: float | None = None,
     slots: int = SLOTS,
+    grid: float | None = None,
 ) -> Trend | None:
     """The chart of numeric readings (oldest first) over [start, end]; `interval` is the
     usual time between them (measured when not given); `slots` as SLOTS, for a larger chart."""
@@ -134,7 +142,9 @@ def trend_of(
         return None
     t0, t1 = start.timestamp(), end.timestamp()
     length = max(t1 - t0, 1.0)
-    chosen = _decimate(times, values, t0, length, slots)
+    bounds = _bounds(t0, length, slots, grid)
+    chosen = _decimate(times, values, bounds)
+    slots = len(bounds) + 1
     low, high = min(values), max(values)
     low_i, high_i = values.index(low), values.index(high)
     spread = high - low
@@ -157,14 +167,21 @@ def trend_of(
     )
 
 
-def _decimate(
-    times: list[float], values: list[float], t0: float, length: float, slots: int = SLOTS
-) -> list[int]:
+def _bounds(t0: float, length: float, slots: int, grid: float | None) -> list[float]:
+    """Where one slot ends and the next begins: `slots` equal parts, or the multiples of
+    `grid` seconds (of Unix time: UTC's half hours, say) within the span."""
+    if grid is None:
+        return [t0 + length * slot / slots for slot in range(1, slots)]
+    first, end = math.floor(t0 / grid) * grid + grid, t0 + length
+    return [first + k * grid for k in range(max(0, math.ceil((end - first) / grid)))]
+
+
+def _decimate(times: list[float], values: list[float], bounds: list[float]) -> list[int]:
     """Indices of each slot's lowest and highest reading, plus the newest, in time order."""
     chosen = {0, len(times) - 1}
     begin = 0
-    for slot in range(1, slots + 1):
-        end = len(times) if slot == slots else bisect_left(times, t0 + length * slot / slots)
+    for slot in range(len(bounds) + 1):
+        end = len(times) if slot == len(bounds) else bisect_left(times, bounds[slot])
         if end > begin:
             part = values[begin:end]
             chosen.add(begin + part.index(min(part)))
@@ -203,3 +220,28 @@ def _path(
         previous = point.at
     # A lone reading between gaps is a zero-length line: with round caps, a dot.
     return "".join("".join(s) + ("h0" if len(s) == 1 else "") for s in segments)
+
+
+QUARTER = 900  # seconds: every zone's midnight is a whole quarter hour of UTC
+
+
+def quarter_sums(feed: Feed, number: int) -> tuple[int, tuple[Decimal, ...]] | None:
+    """A field of amounts (rain since the last reading, say) summed by UTC quarter hour
+    over the day before the newest entry: (the first quarter's Unix start, the sums).
+    Whatever the viewer's zone, its midnight starts a quarter, so the page's script adds
+    up exactly the day's total since it."""
+    latest = feed.latest
+    if latest is None:
+        return None
+    end = latest.created_at.timestamp()
+    first = bisect_left(feed.stamps, end - DAY.total_seconds())
+    begin = int(end - DAY.total_seconds()) // QUARTER * QUARTER
+    sums = [Decimal(0)] * (int(end - begin) // QUARTER + 1)
+    for at, raw in zip(feed.stamps[first:], feed.column(number)[first:], strict=True):
+        if raw is None or _number(raw) is None:
+            continue
+        try:
+            sums[int(at - begin) // QUARTER] += Decimal(raw.strip())
+        except (ArithmeticError, IndexError):
+            continue
+    return begin, tuple(sums)

@@ -14,6 +14,7 @@ MAX_TEXT_CHARS = 80
 
 
 TEMPERATURE_UNITS = ("°C", "°F")
+COMPASS_POINTS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 
 
 def format_value(raw: str | None, display: FieldDisplay) -> tuple[str | None, bool]:
@@ -46,3 +47,17 @@ def format_value(raw: str | None, display: FieldDisplay) -> tuple[str | None, bo
 
 def _shorten(text: str) -> str:
     return text if len(text) <= MAX_TEXT_CHARS else text[: MAX_TEXT_CHARS - 1] + "…"
+
+
+def compass_point(raw: str | None, display: FieldDisplay) -> str | None:
+    """ "SW" for 225 on a field declared `kind = "direction"`; None for any other field,
+    and for a reading that is no number of degrees."""
+    if display.kind != "direction" or raw is None or not _NUMBER.match(raw.strip()):
+        return None
+    try:
+        degrees = float(raw) % 360
+    except ValueError:  # "1e999": no direction
+        return None
+    if degrees != degrees:
+        return None
+    return COMPASS_POINTS[int(degrees / 45 + 0.5) % 8]

@@ -54,7 +54,14 @@ def block_content(context, missing=missing):
     _block_vars = {}
     l_0_home = resolve('home')
     l_0_view = resolve('view')
+    l_0_field = resolve('field')
     l_0_trend = resolve('trend')
+    try:
+        t_1 = environment.tests['none']
+    except KeyError:
+        @internalcode
+        def t_1(*unused):
+            raise TemplateRuntimeError("No test named 'none' found.")
     pass
     yield '<nav><a href="'
     yield escape((undefined(name='home') if l_0_home is missing else l_0_home))
@@ -66,7 +73,26 @@ def block_content(context, missing=missing):
     if environment.getattr((undefined(name='view') if l_0_view is missing else l_0_view), 'temperature'):
         pass
         yield '  <button type="button" class="toggle" data-unit-toggle hidden>Show in °C</button>\n'
-    yield '</header>\n<nav aria-label="Range"><ul class="ranges">'
+    yield '</header>\n'
+    if (environment.getattr((undefined(name='view') if l_0_view is missing else l_0_view), 'current') and (not t_1(environment.getattr(environment.getattr((undefined(name='view') if l_0_view is missing else l_0_view), 'current'), 'display')))):
+        pass
+        l_0_field = environment.getattr((undefined(name='view') if l_0_view is missing else l_0_view), 'current')
+        _block_vars['field'] = l_0_field
+        yield '<div class="headline now" data-field="'
+        yield escape(environment.getattr((undefined(name='view') if l_0_view is missing else l_0_view), 'number'))
+        yield '"><p class="value">'
+        template = environment.get_template('_value.html', 'field.html')
+        gen = template.root_render_func(template.new_context(context.get_all(), True, {'field': l_0_field, 'trend': l_0_trend}))
+        try:
+            for event in gen:
+                yield event
+        finally: gen.close()
+        yield '</p><p class="when">Measured <time datetime="'
+        yield escape(environment.getattr(environment.getattr((undefined(name='view') if l_0_view is missing else l_0_view), 'current_at'), 'iso'))
+        yield '" data-local="s">'
+        yield escape(environment.getattr(environment.getattr((undefined(name='view') if l_0_view is missing else l_0_view), 'current_at'), 'text'))
+        yield '</time></p></div>\n'
+    yield '<nav aria-label="Range"><ul class="ranges">'
     for l_1_link in environment.getattr((undefined(name='view') if l_0_view is missing else l_0_view), 'links'):
         _loop_vars = {}
         pass
@@ -92,7 +118,7 @@ def block_content(context, missing=missing):
         l_0_trend = environment.getattr((undefined(name='view') if l_0_view is missing else l_0_view), 'chart')
         _block_vars['trend'] = l_0_trend
         template = environment.get_template('_field_chart.html', 'field.html')
-        gen = template.root_render_func(template.new_context(context.get_all(), True, {'trend': l_0_trend}))
+        gen = template.root_render_func(template.new_context(context.get_all(), True, {'field': l_0_field, 'trend': l_0_trend}))
         try:
             for event in gen:
                 yield event
@@ -112,7 +138,7 @@ def block_content(context, missing=missing):
     if environment.getattr((undefined(name='view') if l_0_view is missing else l_0_view), 'rows'):
         pass
         template = environment.get_template('_field_table.html', 'field.html')
-        gen = template.root_render_func(template.new_context(context.get_all(), True, {'trend': l_0_trend}))
+        gen = template.root_render_func(template.new_context(context.get_all(), True, {'field': l_0_field, 'trend': l_0_trend}))
         try:
             for event in gen:
                 yield event
@@ -141,4 +167,4 @@ def block_script(context, missing=missing):
     yield '</script>'
 
 blocks = {'title': block_title, 'description': block_description, 'content': block_content, 'script': block_script}
-debug_info = '1=12&2=17&3=32&4=48&5=60&7=64&8=66&12=70&13=84&14=88&15=90&16=92&17=94&18=100&19=103&21=108&23=112&24=114&26=121&28=125&30=130'
+debug_info = '1=12&2=17&3=32&4=48&5=67&7=71&8=73&12=77&13=79&14=82&16=96&17=110&18=114&19=116&20=118&21=120&22=126&23=129&25=134&27=138&28=140&30=147&32=151&34=156'

@@ -9,6 +9,14 @@ def root(context, missing=missing):
     if 0: yield None
     l_0_field = resolve('field')
     l_0_trend = resolve('trend')
+    l_0_reading = resolve('reading')
+    l_0_labelled = resolve('labelled')
+    try:
+        t_1 = environment.tests['defined']
+    except KeyError:
+        @internalcode
+        def t_1(*unused):
+            raise TemplateRuntimeError("No test named 'defined' found.")
     pass
     if environment.getattr((undefined(name='field') if l_0_field is missing else l_0_field), 'sparkline'):
         pass
@@ -39,7 +47,29 @@ def root(context, missing=missing):
         yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'what'))
         yield '"><path d="'
         yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'path'))
-        yield '"/></svg>\n<figcaption><span data-span>'
+        yield '"/></svg>\n'
+        l_0_labelled = ((t_1((undefined(name='reading') if l_0_reading is missing else l_0_reading)) and environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'headline')) and (environment.getattr((undefined(name='field') if l_0_field is missing else l_0_field), 'number') == environment.getattr(environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'headline'), 'number')))
+        context.vars['labelled'] = l_0_labelled
+        context.exported_vars.add('labelled')
+        yield '<div class="ax'
+        if (undefined(name='labelled') if l_0_labelled is missing else l_0_labelled):
+            pass
+            yield ' lb'
+        yield '" aria-hidden="true">'
+        for l_1_t in environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'ticks'):
+            _loop_vars = {}
+            pass
+            yield '<i class="p'
+            yield escape(environment.getattr(l_1_t, 'p'))
+            yield '">'
+            if ((undefined(name='labelled') if l_0_labelled is missing else l_0_labelled) and environment.getattr(l_1_t, 'label')):
+                pass
+                yield '<span>'
+                yield escape(environment.getattr(l_1_t, 'label'))
+                yield '</span>'
+            yield '</i>'
+        l_1_t = missing
+        yield '</div>\n<figcaption><span data-span>'
         yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'span'))
         yield '</span> <span>min <b data-v="'
         yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'low'))
@@ -57,7 +87,20 @@ def root(context, missing=missing):
             yield '">'
             yield escape(environment.getattr((undefined(name='field') if l_0_field is missing else l_0_field), 'unit'))
             yield '</span>'
+        yield '</span>\n<span class="today" data-today'
+        if environment.getattr((undefined(name='field') if l_0_field is missing else l_0_field), 'sums'):
+            pass
+            yield ' data-sums="'
+            yield escape(environment.getattr((undefined(name='field') if l_0_field is missing else l_0_field), 'sums'))
+            yield '"'
+        yield ' hidden>Today'
+        if environment.getattr((undefined(name='field') if l_0_field is missing else l_0_field), 'sums'):
+            pass
+            yield ' total <b data-v="0">0</b>'
+        else:
+            pass
+            yield ' min <b data-v="0">0</b> max <b data-v="0">0</b>'
         yield '</span></figcaption>\n</figure>\n'
 
 blocks = {}
-debug_info = '1=13&2=15&4=19&5=43'
+debug_info = '1=21&2=23&4=27&5=51&6=55&7=73&8=91'

@@ -71,7 +71,9 @@ def block_content(context, missing=missing):
             pass
             l_1_field = environment.getattr(l_1_card, 'headline')
             _loop_vars['field'] = l_1_field
-            yield '    <p class="label">'
+            yield '    <div data-field="'
+            yield escape(environment.getattr((undefined(name='field') if l_1_field is missing else l_1_field), 'number'))
+            yield '"><p class="label">'
             yield escape(environment.getattr((undefined(name='field') if l_1_field is missing else l_1_field), 'label'))
             yield '</p>\n    <p class="value">'
             template = environment.get_template('_value.html', 'overview.html')
@@ -80,7 +82,28 @@ def block_content(context, missing=missing):
                 for event in gen:
                     yield event
             finally: gen.close()
-            yield '</p>\n    <p class="when" data-when>Measured <time datetime="'
+            yield '</p></div>\n'
+            if environment.getattr(l_1_card, 'others'):
+                pass
+                yield '    <dl class="also">'
+                for l_2_field in environment.getattr(l_1_card, 'others'):
+                    _loop_vars = {}
+                    pass
+                    yield '<div data-field="'
+                    yield escape(environment.getattr(l_2_field, 'number'))
+                    yield '"><dt>'
+                    yield escape(environment.getattr(l_2_field, 'label'))
+                    yield '</dt><dd class="value">'
+                    template = environment.get_template('_value.html', 'overview.html')
+                    gen = template.root_render_func(template.new_context(context.get_all(), True, {'field': l_2_field, 'card': l_1_card, 'when': l_1_when}))
+                    try:
+                        for event in gen:
+                            yield event
+                    finally: gen.close()
+                    yield '</dd></div>'
+                l_2_field = missing
+                yield '</dl>\n'
+            yield '    <p class="when" data-when>Measured <time datetime="'
             yield escape(environment.getattr(l_1_card, 'created_at_iso'))
             yield '">'
             yield escape(environment.getattr(l_1_when, 'text'))
@@ -127,4 +150,4 @@ def block_script(context, missing=missing):
     yield '</script>'
 
 blocks = {'description': block_description, 'main_attributes': block_main_attributes, 'content': block_content, 'script': block_script}
-debug_info = '1=12&2=17&3=36&4=49&10=59&11=64&12=66&13=70&14=72&15=75&16=77&17=84&18=94&21=98&26=116'
+debug_info = '1=12&2=17&3=36&4=49&10=59&11=64&12=66&13=70&14=72&15=75&16=79&17=86&18=89&20=107&21=117&24=121&29=139'

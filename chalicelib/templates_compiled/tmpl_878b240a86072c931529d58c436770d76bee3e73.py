@@ -47,7 +47,35 @@ def root(context, missing=missing):
     yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'what'))
     yield '"><path d="'
     yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'path'))
-    yield '"/></svg>\n</figure>\n<dl class="extremes">\n'
+    yield '"/></svg>\n<div class="ax lb" aria-hidden="true">'
+    for l_1_t in environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'ticks'):
+        _loop_vars = {}
+        pass
+        yield '<i class="p'
+        yield escape(environment.getattr(l_1_t, 'p'))
+        yield '">'
+        if environment.getattr(l_1_t, 'label'):
+            pass
+            yield '<span>'
+            yield escape(environment.getattr(l_1_t, 'label'))
+            yield '</span>'
+        yield '</i>'
+    l_1_t = missing
+    yield '</div>\n<div class="sc" aria-hidden="true">'
+    for l_1_level in environment.getattr((undefined(name='view') if l_0_view is missing else l_0_view), 'scale'):
+        _loop_vars = {}
+        pass
+        yield '<span class="p'
+        yield escape(environment.getattr(l_1_level, 'p'))
+        yield '" data-p="'
+        yield escape(environment.getattr(l_1_level, 'y'))
+        yield '" data-v="'
+        yield escape(environment.getattr(l_1_level, 'text'))
+        yield '">'
+        yield escape(environment.getattr(l_1_level, 'text'))
+        yield '</span>'
+    l_1_level = missing
+    yield '</div>\n</figure>\n<dl class="extremes">\n'
     for (l_1_name, l_1_point) in (('Lowest', environment.getattr((undefined(name='view') if l_0_view is missing else l_0_view), 'low_at')), ('Highest', environment.getattr((undefined(name='view') if l_0_view is missing else l_0_view), 'high_at'))):
         _loop_vars = {}
         pass
@@ -82,4 +110,4 @@ def root(context, missing=missing):
     yield '</dl>'
 
 blocks = {}
-debug_info = '1=14&3=23&6=51&7=55'
+debug_info = '1=14&3=23&4=51&5=65&8=79&9=83'

@@ -20,6 +20,11 @@ def root(context, missing=missing):
         yield '<span class="dash" aria-hidden="true">–</span><span class="visually-hidden">no value</span>'
     elif environment.getattr((undefined(name='field') if l_0_field is missing else l_0_field), 'numeric'):
         pass
+        if environment.getattr((undefined(name='field') if l_0_field is missing else l_0_field), 'compass'):
+            pass
+            yield '<span class="compass">'
+            yield escape(environment.getattr((undefined(name='field') if l_0_field is missing else l_0_field), 'compass'))
+            yield '</span> '
         yield '<span class="number" data-v="'
         yield escape(environment.getattr((undefined(name='field') if l_0_field is missing else l_0_field), 'display'))
         yield '">'

@@ -1,20 +1,39 @@
-"""A field's points as CSV: the values as sent, safe to open in a spreadsheet."""
+"""A field's points as CSV: the values as sent, safe to open in a spreadsheet; each header
+names its column's unit, and a converted field has a second column of its values as the
+page shows them (averages with two more decimals than the page: a mean's digits)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import math
+from dataclasses import replace
 
 from chalicelib.display.field_view import FieldView
 from chalicelib.display.times import iso
+from chalicelib.display.values import format_value
 
 
 def csv_of(view: FieldView) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["created_at", _cell(view.label) or f"field{view.number}"])
-    writer.writerows((iso(s.created_at), _cell(s.value or "")) for s in view.samples)
+    label = view.label or f"field{view.number}"
+    conversion = view.display.conversion
+    if conversion is None:
+        named = f"{label} ({view.unit})" if view.unit else label
+        writer.writerow(["created_at", _cell(named)])
+        writer.writerows((iso(s.created_at), _cell(s.value or "")) for s in view.samples)
+        return out.getvalue()
+    # The page rounds a converted field to its decimals (1 unless set); an average keeps two
+    # more in the file, so a spreadsheet's sums of them stay close to ThingSpeak's.
+    decimals = 1 if view.display.decimals is None else view.display.decimals
+    shown = replace(view.display, decimals=decimals + (0 if view.precise else 2))
+    sent = f"{label} ({conversion.source}, as sent)" if conversion.source else label
+    writer.writerow(["created_at", _cell(sent), _cell(f"{label} ({view.unit}, as shown)")])
+    writer.writerows(
+        (iso(s.created_at), _cell(s.value or ""), _cell(format_value(s.value, shown)[0] or ""))
+        for s in view.samples
+    )
     return out.getvalue()
 
 

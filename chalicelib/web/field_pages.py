@@ -144,7 +144,15 @@ class FieldPages:
     def _etag(self, kind: str, view: FieldView) -> str:
         # Another container showing the same points gives the same tag.
         last = view.samples[-1] if view.samples else None
-        shown = (view.range.name, view.number, view.chart, last, len(view.samples), view.error)
+        shown = (
+            view.range.name,
+            view.number,
+            view.chart,
+            last,
+            len(view.samples),
+            view.error,
+            view.current,
+        )
         digest = content_tag(shown)
         return f'W/"field-{kind}-{digest}-{self._build}"'
 

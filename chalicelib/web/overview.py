@@ -107,7 +107,15 @@ class Overview:
     def _etag(self, kind: str, cards: tuple[Card, ...]) -> str:
         # What a card shows besides its age: "N min ago" moves on under a weak ETag.
         shown = [
-            (c.name, c.title, c.created_at_iso, c.headline, c.stale, c.error and c.error.code)
+            (
+                c.name,
+                c.title,
+                c.created_at_iso,
+                c.headline,
+                c.others,
+                c.stale,
+                c.error and c.error.code,
+            )
             for c in cards
         ]
         digest = content_tag(shown)
