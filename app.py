@@ -1,6 +1,7 @@
 """ThingSpeak Glance: the routes. Everything else lives in chalicelib/."""
 
 import gc
+import os
 
 # A cold start creates tens of thousands of objects, none of them garbage: without this,
 # the collector would walk them all again and again while the app loads (about a tenth of
@@ -11,7 +12,7 @@ from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response
 
 from chalicelib.alerts.routes import alert_routes, serve_config
 from chalicelib.logs import access_log
-from chalicelib.web.responses import add_security_headers, head_like_get
+from chalicelib.web.responses import add_security_headers, head_like_get, keep_head_length
 from chalicelib.web.root import Site
 
 app = Chalice(app_name="thingspeak-glance")
@@ -20,6 +21,8 @@ site = Site.from_env()  # invalid configuration stops the start-up with a one-li
 app.register_middleware(add_security_headers(site.renderer.assets.csp), "http")
 app.register_middleware(access_log, "http")
 app.register_middleware(head_like_get, "http")
+if os.environ.get("AWS_CHALICE_CLI_MODE"):  # `chalice local` (or deploy): not in Lambda
+    keep_head_length()
 # Uptime monitors and link previews ask with HEAD: the same answer without the body.
 READ = ["GET", "HEAD"]
 

@@ -1,7 +1,8 @@
 """`python -m deploy.policy`: each function's IAM policy, generated from the stage's config.
 
 The web function may read exactly the SSM parameters its dashboards file names, and of
-the alerts table only the push subscriptions and the public push key. `check_alerts`
+the alerts table only the public push key: push subscriptions it may add, remove and
+count, never read back. `check_alerts`
 may read those parameters and the VAPID private key, keep alert states, prune dead
 subscriptions and publish to the alerts topic. A test fails while the checked-in files
 and the config disagree. Run it after adding a dashboard with a read_api_key_param (the
@@ -120,14 +121,21 @@ def _parameters(parameters: tuple[str, ...], read: str, decrypt: str) -> list[di
     ]
 
 
-def _items(sid: str, actions: list[str], table_arn: str, leading: list[str]) -> dict[str, Any]:
-    """DynamoDB actions on only the items whose partition key matches `leading`."""
+def _items(
+    sid: str,
+    actions: list[str],
+    table_arn: str,
+    leading: list[str],
+    only: dict[str, dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """DynamoDB actions on only the items whose partition key matches `leading` (and
+    `only`'s further conditions)."""
     return {
         "Sid": sid,
         "Effect": "Allow",
         "Action": actions,
         "Resource": table_arn,
-        "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": leading}},
+        "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": leading}, **(only or {})},
     }
 
 
@@ -141,11 +149,21 @@ def web_policy(
     if alerts is not None:
         statements += [
             _items("ReadThePushPublicKey", ["dynamodb:GetItem"], alerts.table_arn, ["meta"]),
+            # Writes that return nothing of what was stored, and a count with no items:
+            # the web function never reads a subscription's endpoint or keys back.
             _items(
                 "KeepPushSubscriptions",
-                ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+                ["dynamodb:PutItem", "dynamodb:DeleteItem"],
                 alerts.table_arn,
                 ["subs#*"],
+                {"StringEqualsIfExists": {"dynamodb:ReturnValues": "NONE"}},
+            ),
+            _items(
+                "CountPushSubscriptions",
+                ["dynamodb:Query"],
+                alerts.table_arn,
+                ["subs#*"],
+                {"StringEquals": {"dynamodb:Select": "COUNT"}},
             ),
         ]
     return {"Version": "2012-10-17", "Statement": statements}

@@ -402,6 +402,20 @@ def upstream_calls() -> None:
         )
 
 
+def bot_figures() -> None:
+    """scripts/loadtest.py's bot mode, small: every route, as a bot asks for it."""
+    from scripts.loadtest import bot
+
+    heading("Bot mode (scripts/loadtest.py --bot): 60 requests a route group, 8 clients")
+    found = bot(per_group=60, concurrency=8, cache_ttl=1.0, time_cap=120)
+    row("requests served (failed)", f"{found.served} ({found.failed})", "0 failed")
+    for channel, calls in sorted(found.upstream.items()):
+        row(f"upstream calls, channel {channel}", f"{calls} / {found.windows} windows", "")
+    for group, ms in found.cpu_ms.items():
+        row(f"server CPU per request, {group}", f"{ms:.2f} ms", "")
+    row("server RSS start / end", " / ".join(f"{kb / 1024:.1f}" for kb in found.rss_kb) + " MB")
+
+
 def browser_figures(url: str) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -436,6 +450,7 @@ def main() -> None:
             return
         warm_figures(url)
         upstream_calls()
+        bot_figures()
         browser_figures(url)
 
 

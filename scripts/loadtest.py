@@ -8,11 +8,23 @@ Half the requests ask for `/` (the demo's overview: every channel), half for
 answer), latency percentiles, throughput, the upstream calls the emulator saw for the
 busiest channel against the cache windows that passed, and the server's memory (VmRSS of the
 `chalice local` process) at start, middle and end. `tests/test_load.py` runs it small.
+
+    python scripts/loadtest.py --bot [--requests 300] [--concurrency 16] [--cache-ttl 1]
+
+Bot mode asks for everything a bot finds, route group by route group: pages, JSON, the
+CSV and the field pages at 24h/7d/30d, static files and unknown paths, `--requests` each
+from `--concurrency` clients after one warm-up request per path. It prints the requests
+served, the upstream calls per channel against the cache windows that passed, the server's
+CPU per request by route group (the `chalice local` process's own CPU time over the
+group's requests) and its memory. Loopback only; bounded by the count and the time cap.
+`make bench` runs it small; `tests/test_harden_bot.py` smaller still.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import statistics
 import sys
 import threading
@@ -142,13 +154,158 @@ def _hammer(
     )
 
 
+# --- bot mode ------------------------------------------------------------------------------
+
+RANGES = ("24h", "7d", "30d")
+# What a bot asks for, by route group, on the local stage's dashboards (weather, balcony).
+BOT_ROUTES: dict[str, tuple[str, ...]] = {
+    "pages": ("/", "/d/weather", "/d/balcony"),
+    "json": ("/api/latest", "/api/d/weather", "/api/d/balcony", "/api/dashboards"),
+    "csv": tuple(
+        f"/d/{d}/field/{n}.csv?range={r}"
+        for d, n in (("weather", 4), ("balcony", 1))
+        for r in RANGES
+    ),
+    "field pages": tuple(f"/d/weather/field/4?range={r}" for r in RANGES)
+    + tuple(f"/api/d/balcony/field/1?range={r}" for r in RANGES),
+    "static": ("/manifest.webmanifest", "/robots.txt", "/icon-192.png", "/sw.js", "/bell.js"),
+    "unknown": ("/wp-login.php", "/.env", "/d/nope", "/d/weather/field/9", "/api/d/x/field/1"),
+}
+# A bot takes any answer; these are the ones each group should give.
+EXPECTED = {"unknown": {404}}
+_CHANNEL = re.compile(r"^/channels/(\d+)/(fields/)?")
+
+
+@dataclass(frozen=True)
+class BotResult:
+    served: int  # answered with the expected status
+    failed: int  # anything else, or no answer
+    seconds: float
+    cache_ttl: float
+    upstream: dict[str, int]  # "channel kind" (feed, history) -> upstream calls
+    cpu_ms: dict[str, float]  # route group -> server CPU per request, ms
+    requests_by_group: dict[str, int]
+    rss_kb: tuple[int, int]  # start, end
+    failures: tuple[str, ...] = ()  # "path status" of what failed
+
+    @property
+    def windows(self) -> int:
+        return int(self.seconds // self.cache_ttl) + 1 if self.cache_ttl else self.served
+
+    def table(self) -> str:
+        rows = [("requests served", f"{self.served} in {self.seconds:.1f} s, {self.failed} failed")]
+        rows += [("failed", failure) for failure in self.failures[:5]]
+        for channel, calls in sorted(self.upstream.items()):
+            rows.append(
+                (
+                    f"upstream calls, channel {channel}",
+                    f"{calls} in {self.windows} windows ({calls / self.windows:.2f} per window)",
+                )
+            )
+        for group, ms in self.cpu_ms.items():
+            count = self.requests_by_group[group]
+            rows.append((f"CPU per request, {group}", f"{ms:.2f} ms ({count} requests)"))
+        rows.append(
+            ("server RSS start / end", " / ".join(f"{kb / 1024:.1f}" for kb in self.rss_kb) + " MB")
+        )
+        return "\n".join(f"  {name:<40} {value}" for name, value in rows)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bot(
+    per_group: int, concurrency: int, cache_ttl: float, time_cap: float = TIME_CAP_SECONDS
+) -> BotResult:
+    with Emulator() as emu, serve(emu.url, CACHE_TTL_SECONDS=str(cache_ttl)) as local:
+        return bot_on(local.url, emu, local.pid, per_group, concurrency, cache_ttl, time_cap)
+
+
+def bot_on(
+    base: str,
+    emu: Emulator,
+    pid: int,
+    per_group: int,
+    concurrency: int,
+    cache_ttl: float,
+    time_cap: float = TIME_CAP_SECONDS,
+) -> BotResult:
+    if not base.startswith(("http://127.0.0.1:", "http://localhost:")):
+        raise SystemExit(f"bot mode asks loopback only, not {base}")
+    local = threading.local()
+    lock = threading.Lock()
+    tally = Counter[str]()
+    failures: list[str] = []
+    deadline = time.monotonic() + time_cap
+
+    def get(group: str, path: str) -> None:
+        if time.monotonic() > deadline:
+            return  # the cap: the rest are never sent
+        session = getattr(local, "session", None) or requests.Session()
+        local.session = session
+        accept = {"Accept": "image/png"} if path.endswith(".png") else {}
+        try:
+            status = session.get(base + path, headers=accept, timeout=REQUEST_TIMEOUT).status_code
+            ok, said = status in EXPECTED.get(group, {200}), str(status)
+        except requests.RequestException as exc:
+            ok, said = False, type(exc).__name__
+        with lock:
+            tally["served" if ok else "failed"] += 1
+            if not ok:
+                failures.append(f"{path} {said}")
+
+    emu.clear_requests()
+    rss_start = rss_kb(pid)
+    started = time.monotonic()
+    cpu_ms: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        # One of each first: what a bot's first pass costs (upstream reads, first builds).
+        list(pool.map(lambda gp: get(*gp), [(g, p) for g, ps in BOT_ROUTES.items() for p in ps]))
+        for group, paths in BOT_ROUTES.items():
+            asked = [(group, paths[i % len(paths)]) for i in range(per_group)]
+            before, served_before = cpu_seconds(pid), sum(tally.values())
+            list(pool.map(lambda gp: get(*gp), asked))
+            done = sum(tally.values()) - served_before
+            counts[group] = done
+            cpu_ms[group] = (cpu_seconds(pid) - before) * 1000 / max(done, 1)
+    seconds = time.monotonic() - started
+    upstream = Counter(
+        f"{m[1]} {'history' if m[2] else 'feed'}"
+        for r in emu.requests
+        if (m := _CHANNEL.match(r.path)) is not None
+    )
+    return BotResult(
+        served=tally["served"],
+        failed=tally["failed"],
+        seconds=seconds,
+        cache_ttl=cache_ttl,
+        upstream=dict(upstream),
+        cpu_ms=cpu_ms,
+        requests_by_group=counts,
+        rss_kb=(rss_start, rss_kb(pid)),
+        failures=tuple(failures),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=None, help="2000; in bot mode, per group")
+    parser.add_argument("--concurrency", type=int, default=None, help="8; in bot mode 16")
     parser.add_argument("--cache-ttl", type=float, default=1.0)
     parser.add_argument("--time-cap", type=float, default=TIME_CAP_SECONDS, help="seconds")
+    parser.add_argument("--bot", action="store_true", help="every route, as a bot asks")
     args = parser.parse_args()
+    if args.bot:
+        found = bot(args.requests or 300, args.concurrency or 16, args.cache_ttl, args.time_cap)
+        print(f"Bot mode: chalice local on the emulator, concurrency {args.concurrency or 16}")
+        print(found.table())
+        sys.exit(1 if found.failed else 0)
+    args.requests = args.requests or 2000
+    args.concurrency = args.concurrency or 8
     result = run(args.requests, args.concurrency, args.cache_ttl, args.time_cap)
     print(f"Load test: chalice local on the emulator, concurrency {args.concurrency}")
     print(result.table())

@@ -6,8 +6,13 @@ what changed, and send what a change owes (chalicelib/notify.py). One JSON line 
 dashboard goes to stdout (CloudWatch): what was seen and sent, never a key or endpoint.
 
 How a change is sent exactly once: the write that records the new state also records
-its notice and a lease (alertstore.py). Only the check whose write won sends; it then
-clears the notice. If it dies first, the lease runs out and a later check sends it.
+its notice and a lease (store.py): a conditional write, so of any number of overlapping
+checks exactly one wins it, before anything is sent. Only the winner sends; it then
+clears the notice. If it dies first, the lease runs out and a later check sends it. A
+check that is merely slow never sends once its lease could have run out: it sends only
+with SEND_SECONDS of its lease still ahead (by the clock read then, not when it fetched),
+so the check that takes over after the lease is the only one to send. Only a check dying
+after its send and before clearing the notice can make a change be told twice.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib.alerts.delivery import Notifier, PushSettings, ssm_secret
+from chalicelib.alerts.delivery import Notifier, PushSettings, Report, ssm_secret
 from chalicelib.alerts.rules import Observation, condition_keys, step
 from chalicelib.alerts.sqlite_store import EmbeddedStore
 from chalicelib.alerts.store import DAY, RECORD_DAYS, AlertStore, Record, StoreError, store_from_env
@@ -40,6 +45,9 @@ from chalicelib.thingspeak.keys import read_key_for
 BUDGET_SECONDS = 45.0  # under check_alerts' lambda_timeout (60 s in .chalice/config.json)
 MARGIN_SECONDS = 5.0  # what the handler keeps to write its lines and return
 LEASE_SECONDS = 300.0  # longer than any one send; a dead sender's notice waits this long
+# What a send may take at most (pushes time out after 4 s, 8 at a time, 50 per dashboard;
+# one SNS publish): a check sends only with this much of its lease still ahead.
+SEND_SECONDS = 60.0
 WORKERS = 8
 # A record is rewritten (same state) when its TTL has less than this left, so a long
 # alarm never expires into "fine" and fires again.
@@ -48,6 +56,7 @@ DEFAULT_SUBJECT = "mailto:alerts@localhost"  # local only: setup writes PUSH_VAP
 
 Fetch = Callable[[Dashboard], Feed]
 Log = Callable[[dict[str, Any]], None]
+Deliver = Callable[[Notice], Report]
 
 
 def write_line(line: dict[str, Any]) -> None:
@@ -66,6 +75,9 @@ class Checker:
     clock: MessageClock = field(default_factory=MessageClock)
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     log: Log = write_line
+    # What sends a notice: the notifier's deliver, unless a test slows it down (a hook
+    # like `fetch`, which a test may slow down too).
+    deliver: Deliver | None = None
 
     def check_all(self, budget: float = BUDGET_SECONDS) -> list[dict[str, Any]]:
         """One line per dashboard; those not done within `budget` seconds say timed_out."""
@@ -135,8 +147,8 @@ class Checker:
         self, dashboard: Dashboard, key: str, record: Record, seen: Observation
     ) -> tuple[Record, dict[str, Any] | None]:
         """Steps one condition; (its record as now stored, what was sent if anything)."""
-        now = seen.now.timestamp()
         state, event = step(dashboard, key, record.state, seen)
+        now = self.now().timestamp()  # leases go by the clock now, not when the fetch ended
         renew = record.version > 0 and record.expires - now < RENEW_WITHIN_SECONDS
         mine = False
         if state != record.state or event is not None or renew:
@@ -156,8 +168,12 @@ class Checker:
             if not self.store.swap(dashboard.name, key, record, claimed):
                 return record, None
             record = claimed
+        if self.now().timestamp() > record.lease_until - SEND_SECONDS:
+            # Too slow: our lease could run out mid-send and another check take over. The
+            # notice stays; the check after the lease sends it, and only that one.
+            return record, None
         notice = Notice.from_json(owed)
-        report = self.notifier.deliver(notice)
+        report = (self.deliver or self.notifier.deliver)(notice)
         done = replace(record, version=record.version + 1, outbox=None, lease_until=0.0)
         # Losing this swap means a newer change came meanwhile, with its own notice.
         if self.store.swap(dashboard.name, key, record, done):
@@ -265,8 +281,14 @@ def run(
 
 
 def budget(context: Any) -> float:
-    """Seconds the checks may take: what the invocation has left, less a margin."""
+    """Seconds the checks may take: what the invocation has left, less a margin (at most
+    MARGIN_SECONDS, a quarter of a short invocation), and never over BUDGET_SECONDS.
+
+    Chalice's own contexts (`chalice local`, its test client) say 3 s whatever the
+    function's lambda_timeout and end nothing at that time: there the budget is the one a
+    deployed check_alerts has (its 60 s timeout leaves it BUDGET_SECONDS)."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if remaining is None:
+    if remaining is None or type(context).__module__.startswith("chalice."):
         return BUDGET_SECONDS
-    return max(1.0, min(BUDGET_SECONDS, float(remaining()) / 1000 - MARGIN_SECONDS))
+    seconds = float(remaining()) / 1000
+    return max(0.0, min(BUDGET_SECONDS, seconds - min(MARGIN_SECONDS, seconds / 4)))

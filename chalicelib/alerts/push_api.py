@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,10 +40,19 @@ class _Refused(Exception):
         self.response = response
 
 
+# The public key once found, per store: read once per container, not on every visit (a
+# new key, from setup run again, reaches the web function with its next containers).
+_public_keys: weakref.WeakKeyDictionary[AlertStore, str] = weakref.WeakKeyDictionary()
+
+
 def push_key(env: Mapping[str, str] | None = None) -> Response:
     try:
         store = _store(env)
-        key = store.public_key()
+        key = _public_keys.get(store)
+        if key is None:
+            key = store.public_key()
+            if key:
+                _public_keys[store] = key
     except _Refused as refused:
         return refused.response
     except StoreError as exc:

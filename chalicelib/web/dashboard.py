@@ -120,8 +120,8 @@ class DashboardPages:
     def _etag(self, kind: str, snapshot: Snapshot, state: _State) -> str:
         version, stale, error = state
         if self._feed_tag[0] != version:
-            # Entry id and channel metadata, not our version counter: another container
-            # holding the same reading must give the same ETag.
+            # Entry id and channel metadata, not our version counter: a refetch of the
+            # same reading keeps the same ETag.
             latest = snapshot.feed.latest
             channel = content_tag(snapshot.feed.channel, size=8)
             self._feed_tag = (version, f"{latest.entry_id if latest else 'empty'}-{channel}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
@@ -48,6 +49,18 @@ Kind = Literal["page", "api", "csv"]
 _State = tuple[str, int, int, int, str | None]
 
 
+@dataclass
+class _Built:
+    """One state's view, and what was made of it when first asked: the page HTML, the
+    JSON and CSV bodies and each kind's ETag. Built once per new reading, not per request."""
+
+    state: _State
+    view: FieldView
+    page: str
+    bodies: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
 class FieldPages:
     """One dashboard's field pages, JSON and CSV."""
 
@@ -65,7 +78,7 @@ class FieldPages:
         self._errors = errors
         self._home = home
         self._build = settings_tag(build, view.dashboard)
-        self._built: dict[tuple[str, int], tuple[_State, FieldView, str]] = {}
+        self._built: dict[tuple[str, int], _Built] = {}
 
     @cached_property
     def _template(self) -> Template:
@@ -101,18 +114,23 @@ class FieldPages:
                 )
             return _plain(f"{exc.title}: {exc.message}", responses.status_for(exc))
         note(cache=snapshot.cache, history=history.cache if history else None)
-        view, page = self._build_view(number, range_, snapshot, history)
-        etag = self._etag(kind, view)
+        built = self._build_view(number, range_, snapshot, history)
+        etag = built.tags.get(kind)
+        if etag is None:
+            etag = built.tags[kind] = self._etag(kind, built.view)
         if responses.not_modified(headers, etag):
             return responses.not_modified_response(etag)
+        if kind == "page":
+            return responses.html(built.page, etag=etag)
+        body = built.bodies.get(kind)
+        if body is None:
+            body = built.bodies[kind] = _body(kind, built.view)
         if kind == "api":
-            return responses.json_body(view.to_json(), etag=etag)
-        if kind == "csv":
-            disposition = f'attachment; filename="{view.filename}"'
-            heads: responses.Headers = {"Content-Type": CSV_TYPE, "Cache-Control": "no-cache"}
-            heads.update({"ETag": etag, "Content-Disposition": disposition})
-            return Response(body=csv_of(view), status_code=200, headers=heads)
-        return responses.html(page, etag=etag)
+            return responses.json_text(body, etag=etag)
+        disposition = f'attachment; filename="{built.view.filename}"'
+        heads: responses.Headers = {"Content-Type": CSV_TYPE, "Cache-Control": "no-cache"}
+        heads.update({"ETag": etag, "Content-Disposition": disposition})
+        return Response(body=body, status_code=200, headers=heads)
 
     def _history_of(self, number: int, range_: Range, day: Feed) -> AveragesSnapshot | None:
         if range_.minutes is None or day.latest is None:
@@ -121,7 +139,7 @@ class FieldPages:
 
     def _build_view(
         self, number: int, range_: Range, snapshot: Snapshot, history: AveragesSnapshot | None
-    ) -> tuple[FieldView, str]:
+    ) -> _Built:
         error = history.error if history else snapshot.error
         state = (
             range_.name,
@@ -132,17 +150,17 @@ class FieldPages:
         )
         key = (range_.name, number)
         held = self._built.get(key)
-        if held is None or held[0] != state:
+        if held is None or held.state != state:
             view = build_field_view(self._dashboard, number, range_, snapshot.feed, history, error)
             page = self._template.render(
                 view=view, assets=self._view.renderer.assets, home=self._home
             )
-            held = (state, view, page)
-            self._built[key] = held
-        return held[1], held[2]
+            held = self._built[key] = _Built(state, view, page)
+        return held
 
     def _etag(self, kind: str, view: FieldView) -> str:
-        # Another container showing the same points gives the same tag.
+        # What the view shows, keyed like the settings part (etags.py): nothing a visitor
+        # could test guesses against offline.
         last = view.samples[-1] if view.samples else None
         shown = (
             view.range.name,
@@ -158,6 +176,12 @@ class FieldPages:
 
     def _problem(self, kind: Kind, code: str, message: str, status: int) -> Response:
         return problem(self._errors, kind, code, message, status)
+
+
+def _body(kind: str, view: FieldView) -> str:
+    if kind == "api":
+        return responses.json_dumps(view.to_json())
+    return csv_of(view)
 
 
 def kind_of(field: str, api: bool) -> Kind:

@@ -1,0 +1,59 @@
+"""Issue #17: scripts/loadtest.py's bot mode, run small: every route group asked for on
+loopback, bounded by its count and its time cap, and a table with the figures the issue
+asks for (requests served, upstream calls per channel per window, CPU per request by
+route, the server's memory)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from emulator import Emulator
+from scripts.loadtest import BOT_ROUTES, REQUEST_TIMEOUT, bot_on
+from scripts.local_app import LocalApp, serve
+
+pytestmark = pytest.mark.slow
+TTL = 1.0
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[Emulator, LocalApp]]:
+    with Emulator() as emu, serve(emu.url, CACHE_TTL_SECONDS=str(TTL)) as local:
+        yield emu, local
+
+
+def test_bot_mode_asks_every_route_and_reports_its_figures(served) -> None:
+    emu, local = served
+    per_group = 24
+
+    found = bot_on(local.url, emu, local.pid, per_group, concurrency=4, cache_ttl=TTL, time_cap=90)
+    table = found.table()
+    print("\n" + table)
+
+    warm_up = sum(len(paths) for paths in BOT_ROUTES.values())
+    assert found.served + found.failed == warm_up + per_group * len(BOT_ROUTES)
+    assert found.failed == 0, found.failures
+    assert found.requests_by_group == {group: per_group for group in BOT_ROUTES}
+    assert set(found.cpu_ms) == set(BOT_ROUTES) and all(ms >= 0 for ms in found.cpu_ms.values())
+    # Both channels' newest entries at most once per cache window, whatever the bot asks.
+    feeds = {k: v for k, v in found.upstream.items() if k.endswith(" feed")}
+    assert set(feeds) == {"12397 feed", "1014 feed"}
+    assert all(calls <= found.windows + 1 for calls in feeds.values()), (feeds, found.windows)
+    assert found.rss_kb[0] > 0 and found.rss_kb[1] > 0
+    for words in ("requests served", "upstream calls, channel 12397 feed", "CPU per request, csv"):
+        assert words in table
+    assert "server RSS start / end" in table
+
+
+def test_bot_mode_stops_at_its_time_cap_and_asks_only_loopback(served) -> None:
+    emu, local = served
+    started = time.monotonic()
+
+    found = bot_on(local.url, emu, local.pid, 10_000, concurrency=4, cache_ttl=TTL, time_cap=1.0)
+
+    assert time.monotonic() - started < 1.0 + 2 * REQUEST_TIMEOUT
+    assert found.served + found.failed < 10_000 * len(BOT_ROUTES)
+    with pytest.raises(SystemExit, match="loopback only"):
+        bot_on("http://example.com", emu, local.pid, 1, 1, TTL, 1.0)
