@@ -37,6 +37,7 @@ _DASHBOARD_KEYS = {
     "field",
     "quiet_alert",
     "alert",
+    "public",
 }
 
 
@@ -80,6 +81,10 @@ def dashboard_from_table(
     quiet = raw.get("quiet_alert", True)
     if not isinstance(quiet, bool):
         raise ConfigError(f"{where}: quiet_alert must be true or false.")
+    # A keyed channel is private unless the file says otherwise; an unkeyed one public.
+    public = raw.get("public", param is None and key_env is None)
+    if not isinstance(public, bool):
+        raise ConfigError(f"{where}: public must be true or false.")
     return Dashboard(
         name=name,
         channel=channel,
@@ -90,6 +95,7 @@ def dashboard_from_table(
         fields=fields,
         quiet_alert=quiet,
         alerts=_alerts(raw.get("alert", []), fields, where),
+        public=public,
     )
 
 
