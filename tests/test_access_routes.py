@@ -267,7 +267,8 @@ def test_errors_give_configuration_details_to_signed_in_people_only(
 ):
     broken = (
         DASHBOARDS
-        + '\n[[dashboard]]\nname = "shed"\nchannel = 1001\npublic = true\nread_api_key_param = "/glance/no-such"\n'
+        + '\n[[dashboard]]\nname = "shed"\nchannel = 1001\npublic = true\n'
+        + 'read_api_key_param = "/glance/no-such"\n'
     )
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -394,7 +395,8 @@ def test_the_page_does_not_load_the_webauthn_library():
     probe = (
         "import sys, app; from chalice.test import Client; c = Client(app.app); "
         "c.http.get('/signin'); "
-        "print(sorted(m for m in sys.modules if m.startswith(('fido2', 'chalicelib.access.ceremonies', 'cbor2'))))"
+        "print(sorted(m for m in sys.modules "
+        "if m.startswith(('fido2', 'chalicelib.access.ceremonies', 'cbor2'))))"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],
