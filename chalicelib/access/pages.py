@@ -90,6 +90,8 @@ class AccessPages:
                 "Sign out",
             ),
         }
+        from markupsafe import Markup
+
         heading, lead, button = texts[mode]
         if not ready:
             lead = "Sign-in is not set up on this site yet."
@@ -103,7 +105,7 @@ class AccessPages:
             lead=lead,
             button=button,
             ready=ready,
-            script=self._script,
+            script=Markup(self._script),  # ours, byte for byte, or its hash breaks
         )
         response = responses.html(body)
         response.headers["Cache-Control"] = "no-store"

@@ -100,7 +100,8 @@ class DynamoStore:
             item["owner"] = {"S": subscription.owner}
         # A known endpoint is renewed only with its own auth secret.
         known = {
-            "ConditionExpression": "attribute_exists(pk) AND auth = :auth",
+            "ConditionExpression": "attribute_exists(pk) AND #auth = :auth",
+            "ExpressionAttributeNames": {"#auth": "auth"},  # a reserved word
             "ExpressionAttributeValues": {":auth": {"S": subscription.auth}},
         }
         if self._put(item, known, "renew a push subscription"):
@@ -204,7 +205,8 @@ class DynamoStore:
         delete: dict[str, Any] = {
             "TableName": self.table,
             "Key": key,
-            "ConditionExpression": "auth = :auth",
+            "ConditionExpression": "#auth = :auth",
+            "ExpressionAttributeNames": {"#auth": "auth"},
             "ExpressionAttributeValues": {":auth": found["auth"]},
         }
         counter = {
