@@ -200,7 +200,7 @@ def test_the_cap_holds_under_concurrent_subscriptions(aws_credentials, tmp_path,
         assert len(stores[0].subscriptions("garden", time.time())) == MAX_SUBSCRIPTIONS
         # One goes (with its own secret), one more fits.
         assert stores[0].unsubscribe("garden", _subscription(0).endpoint, "wrong") == "not_yours"
-        gone = [s for s in stores[0].subscriptions("garden", time.time())][0]
+        gone = next(iter(stores[0].subscriptions("garden", time.time())))
         assert stores[0].unsubscribe("garden", gone.endpoint, gone.auth) == "removed"
         assert stores[0].subscribe("garden", _subscription(999), time.time()) == "created"
         assert stores[0].subscribe("garden", _subscription(998), time.time()) == "full"
