@@ -42,7 +42,7 @@ def dashboard(name: str) -> Response:
 @app.route("/api/latest", methods=READ)
 def api_latest() -> Response:
     request = _request()
-    return site.first.api_latest(request.headers, request.query_params)
+    return site.latest_api(request.headers, request.query_params)
 
 
 @app.route("/api/d/{name}", methods=READ)
@@ -76,6 +76,41 @@ def api_dashboards() -> Response:
     return site.dashboards_api(request.headers, request.query_params)
 
 
+# Sign-in (chalicelib/access/): the pages load no WebAuthn code; the ceremonies do.
+@app.route("/signin", methods=READ)
+def signin() -> Response:
+    return _access_page("signin")
+
+
+@app.route("/join", methods=READ)
+def join() -> Response:
+    """An invitation's page; the token follows in the link's #fragment."""
+    return _access_page("join")
+
+
+@app.route("/signout", methods=["GET", "HEAD", "POST"])
+def signout() -> Response:
+    request = _request()
+    if request.method == "POST":
+        return site.access_pages.sign_out(request.headers)
+    return _access_page("signout")
+
+
+@app.route("/api/access/{step}", methods=["POST"])
+def access_step(step: str) -> Response:
+    from chalicelib.access import ceremonies
+
+    request = _request()
+    names = tuple(d.name for d in site.config.dashboards)
+    return ceremonies.respond(step, site.access, names, request.headers, request.raw_body)
+
+
+def _access_page(mode: str) -> Response:
+    request = _request()
+    viewer, _ = site.visitor(request.headers)
+    return site.access_pages.page(mode, request.query_params, viewer.signed_in)
+
+
 @app.route("/{name}", methods=READ)
 def static_file(name: str) -> Response:
     return site.static_file(name, _request().headers)
@@ -90,7 +125,7 @@ def _request() -> Request:
 # Alerts: the push routes (a Blueprint), and the scheduled check. The alert code is
 # imported inside each function, so the page's cold start never loads it.
 app.register_blueprint(alert_routes)
-serve_config(lambda: site.config)
+serve_config(lambda: site.config, lambda: site)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))

@@ -45,11 +45,19 @@ def write_custom_domain(path: Path, name: str, domain: str, certificate_arn: str
     """Sets domain and certificate for the stage; True if the file changed."""
     config = load(path)
     custom = stage(config, name, path).setdefault("api_gateway_custom_domain", {})
-    if custom.get("domain_name") == domain and custom.get("certificate_arn") == certificate_arn:
+    site = stage(config, name, path).get("environment_variables", {}).get("SITE_URL")
+    if (
+        custom.get("domain_name") == domain
+        and custom.get("certificate_arn") == certificate_arn
+        and site == f"https://{domain}"
+    ):
         return False
     custom["domain_name"] = domain
     custom["certificate_arn"] = certificate_arn
     custom.setdefault("tls_version", "TLS_1_2")
+    # The site's own origin: passkeys, invitation links and the Origin check use it.
+    env = stage(config, name, path).setdefault("environment_variables", {})
+    env["SITE_URL"] = f"https://{domain}"
     save(path, config)
     return True
 

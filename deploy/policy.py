@@ -82,6 +82,31 @@ def alert_names(app_name: str, stage: str, env: Mapping[str, str]) -> AlertNames
     )
 
 
+@dataclass(frozen=True)
+class AccessNames:
+    """Where a stage keeps its passkeys and invitations, and its session secret."""
+
+    table: str
+    secret_param: str
+
+    @property
+    def table_arn(self) -> str:
+        return f"arn:aws:dynamodb:*:*:table/{self.table}"
+
+
+def access_names(app_name: str, stage: str, env: Mapping[str, str]) -> AccessNames:
+    """The stage's, once setup has written them; else the names setup will give them:
+    the alerts table when the stage has one, or a table of its own."""
+    table = env.get("ACCESS_TABLE") or env.get("ALERTS_TABLE") or f"{app_name}-{stage}-access"
+    param = env.get("SESSION_SECRET_PARAM") or f"/{app_name}/{stage}/session-secret"
+    return AccessNames(table=table, secret_param=param)
+
+
+def configured_access(app_name: str, stage: str, env: Mapping[str, str]) -> AccessNames | None:
+    """Sign-in's resources when the stage uses them (ACCESS_TABLE set by setup)."""
+    return access_names(app_name, stage, env) if env.get("ACCESS_TABLE") else None
+
+
 def _one_or_list(values: list[str]) -> str | list[str]:
     return values if len(values) > 1 else values[0]
 
@@ -126,7 +151,7 @@ def _items(
     actions: list[str],
     table_arn: str,
     leading: list[str],
-    only: dict[str, dict[str, str]] | None = None,
+    only: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """DynamoDB actions on only the items whose partition key matches `leading` (and
     `only`'s further conditions)."""
@@ -140,7 +165,11 @@ def _items(
 
 
 def web_policy(
-    app_name: str, stage: str, parameters: tuple[str, ...], alerts: AlertNames | None = None
+    app_name: str,
+    stage: str,
+    parameters: tuple[str, ...],
+    alerts: AlertNames | None = None,
+    access: AccessNames | None = None,
 ) -> dict[str, Any]:
     statements = [
         _logs(f"{app_name}-{stage}"),
@@ -153,10 +182,22 @@ def web_policy(
             # the web function never reads a subscription's endpoint or keys back.
             _items(
                 "KeepPushSubscriptions",
-                ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+                # The counter item goes up with every new subscription, in one transaction.
+                ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
                 alerts.table_arn,
                 ["subs#*"],
                 {"StringEqualsIfExists": {"dynamodb:ReturnValues": "NONE"}},
+            ),
+            # Whether a subscription exists, and the counter: never another item's keys.
+            _items(
+                "SeeWhetherASubscriptionExists",
+                ["dynamodb:GetItem"],
+                alerts.table_arn,
+                ["subs#*"],
+                {
+                    "ForAllValues:StringEquals": {"dynamodb:Attributes": ["pk", "n"]},
+                    "StringEquals": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+                },
             ),
             _items(
                 "CountPushSubscriptions",
@@ -166,11 +207,34 @@ def web_policy(
                 {"StringEquals": {"dynamodb:Select": "COUNT"}},
             ),
         ]
+    if access is not None:
+        statements += [
+            *_parameters(
+                (access.secret_param,),
+                "ReadTheSessionSecret",
+                "DecryptTheSessionSecretThroughSsmOnly",
+            ),
+            _items(
+                "KeepPasskeysAndInvitations",
+                [
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                ],
+                access.table_arn,
+                ["passkey", "invite"],
+            ),
+        ]
     return {"Version": "2012-10-17", "Statement": statements}
 
 
 def check_policy(
-    app_name: str, stage: str, parameters: tuple[str, ...], alerts: AlertNames
+    app_name: str,
+    stage: str,
+    parameters: tuple[str, ...],
+    alerts: AlertNames,
+    access: AccessNames | None = None,
 ) -> dict[str, Any]:
     readable = (*parameters, alerts.vapid_param)
     statements = [
@@ -184,7 +248,8 @@ def check_policy(
         ),
         _items(
             "ReadAndPrunePushSubscriptions",
-            ["dynamodb:Query", "dynamodb:DeleteItem"],
+            # UpdateItem: a pruned subscription leaves the dashboard's counter with it.
+            ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
             alerts.table_arn,
             ["subs#*"],
         ),
@@ -195,6 +260,8 @@ def check_policy(
             "Resource": alerts.topic_arn,
         },
     ]
+    if access is not None:  # which passkeys still exist: a revoked one's alerts stop
+        statements.append(_items("ListPasskeys", ["dynamodb:Query"], access.table_arn, ["passkey"]))
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -212,7 +279,8 @@ def generate(stage: str, path: Path = CONFIG) -> list[tuple[Path, dict[str, Any]
     params = dashboards.ssm_parameters
     checking = CHECK in stage_config.get("lambda_functions", {})
     alerts = alert_names(app_name, stage, env) if checking else None
-    web = policy_path(config, stage, path), web_policy(app_name, stage, params, alerts)
+    access = configured_access(app_name, stage, env)
+    web = policy_path(config, stage, path), web_policy(app_name, stage, params, alerts, access)
     if alerts is None:
         return [web]
     check_env = stage_environment(config, stage, CHECK)
@@ -223,7 +291,8 @@ def generate(stage: str, path: Path = CONFIG) -> list[tuple[Path, dict[str, Any]
             f"stage {stage}: lambda_functions.{CHECK}.iam_policy_file must name its own file "
             "(it needs what the web function must not have)."
         )
-    return [web, (check_file, check_policy(app_name, stage, params, check_alerts))]
+    check_access = configured_access(app_name, stage, check_env)
+    return [web, (check_file, check_policy(app_name, stage, params, check_alerts, check_access))]
 
 
 def render(policy: dict[str, Any]) -> str:

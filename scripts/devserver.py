@@ -55,7 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.worker:
         return worker(args.port, parse_overrides(args.env))
     emulator_port = int(os.environ.get("EMULATOR_PORT") or 8001)
-    overrides = {"THINGSPEAK_URL": f"http://{HOST}:{emulator_port}"}
+    overrides = {
+        "THINGSPEAK_URL": f"http://{HOST}:{emulator_port}",
+        # Passkeys belong to this origin (docs/access.md): the port is part of it.
+        "SITE_URL": f"http://localhost:{args.port}",
+    }
     config = args.config or os.environ.get("GLANCE_CONFIG", "").strip()
     if config:
         overrides["GLANCE_CONFIG"] = config

@@ -72,11 +72,15 @@ def serve(thingspeak_url: str, **settings: str) -> Iterator[LocalApp]:
         shutil.copytree(ROOT, project, symlinks=True, ignore=shutil.ignore_patterns(*NOT_SHIPPED))
         config_path = project / ".chalice" / "config.json"
         config = json.loads(config_path.read_text())
+        port = free_port()
+        # The site's own origin (sign-in, the Origin check): this server, unless a setting
+        # names it; "{port}" in a setting is this server's port.
+        chosen = {"SITE_URL": f"http://127.0.0.1:{port}", **settings}
         config["stages"]["local"]["environment_variables"].update(
-            THINGSPEAK_URL=thingspeak_url, **settings
+            THINGSPEAK_URL=thingspeak_url,
+            **{name: value.replace("{port}", str(port)) for name, value in chosen.items()},
         )
         config_path.write_text(json.dumps(config))
-        port = free_port()
         server = subprocess.Popen(
             [sys.executable, "-c", CHALICE_LOCAL, "--port", str(port)],
             cwd=project,

@@ -220,16 +220,18 @@ def test_a_dashboard_takes_at_most_its_cap_of_subscriptions(client, aws, push):
     assert len(stored(aws)) == MAX_SUBSCRIPTIONS
 
 
-def test_unsubscribing_needs_only_the_endpoint_and_refuses_a_missing_one(client, aws, push):
+def test_unsubscribing_needs_the_endpoint_and_its_auth_secret(client, aws, push):
+    # Issue #15: the endpoint alone no longer removes a subscription; its auth secret does.
     browser = push.subscribe()
     post(client, {"dashboard": "garden", "subscription": browser})
 
     bad = post(client, {"dashboard": "garden", "subscription": {"keys": {}}}, "DELETE")
-    good = post(
+    bare = post(
         client, {"dashboard": "garden", "subscription": {"endpoint": browser["endpoint"]}}, "DELETE"
     )
+    good = post(client, {"dashboard": "garden", "subscription": browser}, "DELETE")
 
-    assert bad.status_code == 400
+    assert bad.status_code == 400 and bare.status_code == 400
     assert good.status_code == 204
     assert stored(aws) == []
 

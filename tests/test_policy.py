@@ -121,9 +121,12 @@ def _item_access(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
 def test_the_web_function_reaches_only_push_subscriptions_and_the_public_key():
     statements = _statements("policy-prod.json")
 
+    # GetItem/UpdateItem on subs#: a subscription's own auth check, and the per-dashboard
+    # counter that keeps the cap atomic (issue #15).
     assert _item_access(statements) == {
-        "dynamodb:GetItem": {"meta"},
+        "dynamodb:GetItem": {"meta", "subs#*"},
         "dynamodb:PutItem": {"subs#*"},
+        "dynamodb:UpdateItem": {"subs#*"},
         "dynamodb:DeleteItem": {"subs#*"},
         "dynamodb:Query": {"subs#*"},
     }
@@ -149,6 +152,8 @@ def test_check_alerts_has_its_own_least_privilege_policy():
     assert _item_access(statements) == {
         "dynamodb:Query": {"alert#*", "subs#*"},
         "dynamodb:PutItem": {"alert#*"},
+        "dynamodb:GetItem": {"subs#*"},
+        "dynamodb:UpdateItem": {"subs#*"},  # a pruned subscription leaves the counter with it
         "dynamodb:DeleteItem": {"subs#*"},
     }
     (sns,) = [s for s in statements if s["Action"] == "sns:Publish"]

@@ -146,7 +146,7 @@ def test_the_check_lays_the_stage_over_the_process_and_the_override_over_both() 
 
 def test_the_check_prints_what_would_be_served(capsys: pytest.CaptureFixture[str]) -> None:
     assert check_config.main(["--env", "THINGSPEAK_CHANNEL_ID="]) == 0
-    assert capsys.readouterr().out == "chalicelib/dashboards.toml (2 dashboards)\n"
+    assert capsys.readouterr().out == "chalicelib/dashboards.toml (3 dashboards)\n"
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ from chalicelib.alerts.delivery import Notifier, PushSettings, Report, ssm_secre
 from chalicelib.alerts.rules import Observation, condition_keys, step
 from chalicelib.alerts.sqlite_store import EmbeddedStore
 from chalicelib.alerts.store import DAY, RECORD_DAYS, AlertStore, Record, StoreError, store_from_env
-from chalicelib.alerts.subscriptions import PushConfigError, parse_allowed_hosts
+from chalicelib.alerts.subscriptions import PushConfigError, Subscription, parse_allowed_hosts
 from chalicelib.alerts.wording import AlertsConfigError, MessageClock, Notice, message_clock, render
 from chalicelib.config.model import Config, Dashboard
 from chalicelib.display.times import iso
@@ -242,9 +242,43 @@ def checker_from_env(
             allow=parse_allowed_hosts(env.get("PUSH_SERVICE_HOSTS")),
         )
     topic = env.get("ALERTS_TOPIC_ARN", "").strip() or None
-    notifier = Notifier(store, topic, push, echo=options.pop("echo", None))
+    targets: Any = store
+    if any(env.get(name, "").strip() for name in ("ACCESS_TABLE", "ACCESS_DB")):
+        targets = FollowAccess(store, env)
+    notifier = Notifier(targets, topic, push, echo=options.pop("echo", None))
     clock = message_clock(env.get("ALERTS_TIMEZONE", "").strip() or None)
     return Checker(config, fetch, store, notifier, clock, **options)
+
+
+class FollowAccess:
+    """The store's subscriptions less those of revoked passkeys (chalicelib/access/):
+    the passkeys are listed once per check, on the first notice that needs them."""
+
+    def __init__(self, store: AlertStore, env: Mapping[str, str]) -> None:
+        self._store = store
+        self._env = env
+        self._live: set[str] | None = None
+
+    def live(self) -> set[str]:
+        if self._live is None:
+            from chalicelib.access.store import AccessStoreError, access_store
+
+            try:
+                found = access_store(self._env)
+                self._live = {p.id for p in found.passkeys()} if found else set()
+            except AccessStoreError as exc:
+                raise StoreError(str(exc)) from None
+        return self._live
+
+    def subscriptions(self, dashboard: str, now: float) -> list[Subscription]:
+        found = self._store.subscriptions(dashboard, now)
+        if all(s.owner is None for s in found):
+            return found
+        live = self.live()
+        return [s for s in found if s.owner is None or s.owner in live]
+
+    def unsubscribe(self, dashboard: str, endpoint: str, auth: str | None = None) -> object:
+        return self._store.unsubscribe(dashboard, endpoint, auth)
 
 
 def _local_key(store: EmbeddedStore | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from chalicelib.alerts.store import (
     DAY,
@@ -13,11 +13,18 @@ from chalicelib.alerts.store import (
     Record,
     StoreError,
     Subscribed,
+    Unsubscribed,
     state_json,
     state_of,
     subscription_id,
 )
 from chalicelib.alerts.subscriptions import Subscription
+
+COUNTER = "#count"  # sk of each dashboard's subscription counter
+
+
+def delete_args(delete: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in delete.items() if k != "TableName"}
 
 
 class DynamoStore:
@@ -69,33 +76,171 @@ class DynamoStore:
         items = self._query(f"subs#{dashboard}", "read push subscriptions")
         # TTL deletes lazily (within days), so an expired item can still be listed.
         return [
-            Subscription(i["endpoint"]["S"], i["p256dh"]["S"], i["auth"]["S"])
+            Subscription(
+                i["endpoint"]["S"],
+                i["p256dh"]["S"],
+                i["auth"]["S"],
+                i["owner"]["S"] if "owner" in i else None,
+            )
             for i in items
-            if int(i["expires"]["N"]) > now
+            if "endpoint" in i and int(i["expires"]["N"]) > now
         ]
 
     def subscribe(self, dashboard: str, subscription: Subscription, now: float) -> Subscribed:
+        pk = f"subs#{dashboard}"
         item = {
-            "pk": {"S": f"subs#{dashboard}"},
+            "pk": {"S": pk},
             "sk": {"S": subscription_id(subscription.endpoint)},
             "endpoint": {"S": subscription.endpoint},
             "p256dh": {"S": subscription.p256dh},
             "auth": {"S": subscription.auth},
             "expires": {"N": str(int(now) + SUBSCRIPTION_DAYS * DAY)},
         }
-        known = {"ConditionExpression": "attribute_exists(pk)"}
+        if subscription.owner:
+            item["owner"] = {"S": subscription.owner}
+        # A known endpoint is renewed only with its own auth secret.
+        known = {
+            "ConditionExpression": "attribute_exists(pk) AND #auth = :auth",
+            "ExpressionAttributeNames": {"#auth": "auth"},  # a reserved word
+            "ExpressionAttributeValues": {":auth": {"S": subscription.auth}},
+        }
         if self._put(item, known, "renew a push subscription"):
             return "renewed"
-        if self._count(f"subs#{dashboard}", now) >= MAX_SUBSCRIPTIONS:
-            return "full"
-        new = {"ConditionExpression": "attribute_not_exists(pk)"}
-        if self._put(item, new, "add a push subscription"):
-            return "created"
-        return "renewed"  # the same browser, twice at once: the other request added it
+        key = {"pk": item["pk"], "sk": item["sk"]}
+        # Only whether it exists: the web function never reads another browser's keys.
+        found = self._call(
+            "read a push subscription",
+            "get_item",
+            Key=key,
+            ConsistentRead=True,
+            ProjectionExpression="pk",
+        )
+        if found.get("Item"):
+            return "not_yours"
+        for _ in range(3):
+            outcome = self._add(item, pk)
+            if outcome != "recount":
+                return outcome
+            if not self._recount(pk, now):
+                return "full"
+        return "full"
 
-    def unsubscribe(self, dashboard: str, endpoint: str) -> None:
-        key = {"pk": {"S": f"subs#{dashboard}"}, "sk": {"S": subscription_id(endpoint)}}
-        self._call("remove a push subscription", "delete_item", Key=key)
+    def _add(self, item: dict[str, Any], pk: str) -> Subscribed | Literal["recount"]:
+        """The item and the dashboard's counter in one transaction: the cap is atomic."""
+        from botocore.exceptions import ClientError
+
+        counter = {
+            "Update": {
+                "TableName": self.table,
+                "Key": {"pk": {"S": pk}, "sk": {"S": COUNTER}},
+                "UpdateExpression": "SET n = if_not_exists(n, :zero) + :one",
+                "ConditionExpression": "attribute_not_exists(n) OR n < :max",
+                "ExpressionAttributeValues": {
+                    ":zero": {"N": "0"},
+                    ":one": {"N": "1"},
+                    ":max": {"N": str(MAX_SUBSCRIPTIONS)},
+                },
+            }
+        }
+        put = {
+            "Put": {
+                "TableName": self.table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        try:
+            self.client.transact_write_items(TransactItems=[counter, put])
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            if error.get("Code") != "TransactionCanceledException":
+                raise StoreError(self._explain("add a push subscription", exc)) from None
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                return "renewed"  # the same browser, twice at once: the other request added it
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return "recount"
+            return "recount" if "ConditionalCheckFailed" in error.get("Message", "") else "full"
+        except Exception as exc:
+            raise StoreError(
+                f"Could not add a push subscription in {self.table} ({type(exc).__name__})."
+            ) from None
+        return "created"
+
+    def _recount(self, pk: str, now: float) -> bool:
+        """The counter says full: expired subscriptions (TTL deletes them without telling
+        the counter) may have left it high. Set it to the real count, if no one changed it
+        meanwhile; True if that leaves room."""
+        seen = self._call(
+            "count push subscriptions",
+            "get_item",
+            Key={"pk": {"S": pk}, "sk": {"S": COUNTER}},
+            ConsistentRead=True,
+            ProjectionExpression="n",
+        ).get("Item")
+        live = self._count(pk, now)  # the counter has no expiry, so it is not among them
+        if live >= MAX_SUBSCRIPTIONS or seen is None:
+            return False
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": pk}, "sk": {"S": COUNTER}},
+                UpdateExpression="SET n = :real",
+                ConditionExpression="n = :seen",
+                ExpressionAttributeValues={
+                    ":real": {"N": str(live)},
+                    ":seen": seen["n"],
+                },
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise StoreError(self._explain("count push subscriptions", exc)) from None
+        return True
+
+    def unsubscribe(
+        self, dashboard: str, endpoint: str, auth: str | None = None
+    ) -> Unsubscribed | None:
+        from botocore.exceptions import ClientError
+
+        pk = f"subs#{dashboard}"
+        key = {"pk": {"S": pk}, "sk": {"S": subscription_id(endpoint)}}
+        found = self._call(
+            "read a push subscription", "get_item", Key=key, ConsistentRead=True
+        ).get("Item")
+        if found is None:
+            return "unknown"
+        if auth is not None and found["auth"]["S"] != auth:
+            return "not_yours"
+        delete: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": key,
+            "ConditionExpression": "#auth = :auth",
+            "ExpressionAttributeNames": {"#auth": "auth"},
+            "ExpressionAttributeValues": {":auth": found["auth"]},
+        }
+        counter = {
+            "TableName": self.table,
+            "Key": {"pk": {"S": pk}, "sk": {"S": COUNTER}},
+            "UpdateExpression": "SET n = n - :one",
+            "ConditionExpression": "n > :zero",
+            "ExpressionAttributeValues": {":one": {"N": "1"}, ":zero": {"N": "0"}},
+        }
+        try:
+            self.client.transact_write_items(
+                TransactItems=[{"Delete": delete}, {"Update": counter}]
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise StoreError(self._explain("remove a push subscription", exc)) from None
+            # No counter (a subscription from before it existed): delete it on its own.
+            self._call("remove a push subscription", "delete_item", **delete_args(delete))
+        except Exception as exc:
+            raise StoreError(
+                f"Could not remove a push subscription in {self.table} ({type(exc).__name__})."
+            ) from None
+        return "removed"
 
     def public_key(self) -> str | None:
         key = {"pk": {"S": "meta"}, "sk": {"S": "vapid"}}

@@ -8,6 +8,7 @@ from the store, where `python -m deploy.alerts setup` put it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -17,6 +18,7 @@ from typing import Any
 
 from chalice.app import Response
 
+from chalicelib.access.session import ANONYMOUS, Viewer
 from chalicelib.alerts.store import MAX_SUBSCRIPTIONS, AlertStore, StoreError, store_from_env
 from chalicelib.alerts.subscriptions import (
     MAX_ENDPOINT_CHARS,
@@ -74,13 +76,22 @@ def subscriptions(
     raw_body: bytes | str | None,
     env: Mapping[str, str] | None = None,
     now: float | None = None,
+    viewer: Viewer = ANONYMOUS,
 ) -> Response:
-    """POST: 201 (again for a known subscription). DELETE: 204, known or not."""
+    """POST: 201 (again for a known subscription). DELETE: 204, known or not. A private
+    dashboard's alerts need a session allowed to see it; changing or removing a known
+    subscription needs its own `auth` secret."""
     env = os.environ if env is None else env
     try:
         store = _store(env)
         dashboard, raw = _body(raw_body)
-        if config.dashboard(dashboard) is None:
+        found = config.dashboard(dashboard)
+        if found is None or not viewer.may_see(found):
+            if config.has_private and not viewer.signed_in:
+                # Private or unknown: the same answer, so neither can be told apart.
+                from chalicelib.access.pages import sign_in_required
+
+                raise _Refused(sign_in_required())
             shown = dashboard[:80]
             raise _Refused(
                 responses.json_error(
@@ -91,7 +102,12 @@ def subscriptions(
             endpoint = raw.get("endpoint") if isinstance(raw, dict) else None
             if not isinstance(endpoint, str) or not 0 < len(endpoint) <= MAX_ENDPOINT_CHARS:
                 raise _Refused(_bad("subscription endpoint is missing or too long"))
-            store.unsubscribe(dashboard, endpoint)
+            keys = raw.get("keys")
+            auth = keys.get("auth") if isinstance(keys, dict) else None
+            if not isinstance(auth, str) or not auth:
+                raise _Refused(_bad("subscription keys.auth is missing"))
+            if store.unsubscribe(dashboard, endpoint, _canonical(auth)) == "not_yours":
+                raise _Refused(_not_yours())
             return Response(body="", status_code=204)
         try:
             subscription = parse_subscription(
@@ -99,6 +115,8 @@ def subscriptions(
             )
         except InvalidSubscription as exc:
             raise _Refused(_bad(str(exc))) from None
+        if not found.public:
+            subscription = dataclasses.replace(subscription, owner=viewer.passkey)
         added = store.subscribe(dashboard, subscription, time.time() if now is None else now)
     except _Refused as refused:
         return refused.response
@@ -109,6 +127,8 @@ def subscriptions(
         return responses.json_error(
             "alerts_misconfigured", "Alerts are misconfigured.", 503, "Alerts are off"
         )
+    if added == "not_yours":
+        return _not_yours()
     if added == "full":
         return responses.json_error(
             "too_many_subscriptions",
@@ -118,6 +138,20 @@ def subscriptions(
             "Too many subscriptions",
         )
     return responses.json_body({"dashboard": dashboard, "subscribed": True}, 201)
+
+
+def _canonical(auth: str) -> str:
+    """The auth secret as the store keeps it (unpadded base64url), however it was sent."""
+    return auth.strip().rstrip("=").replace("+", "-").replace("/", "_")
+
+
+def _not_yours() -> Response:
+    return responses.json_error(
+        "not_yours",
+        "This subscription can be changed only by the browser that made it.",
+        403,
+        "Not your subscription",
+    )
 
 
 def _store(env: Mapping[str, str] | None) -> AlertStore:

@@ -11,6 +11,7 @@ from chalicelib.alerts.store import (
     SUBSCRIPTION_DAYS,
     Record,
     Subscribed,
+    Unsubscribed,
     state_json,
     state_of,
     subscription_id,
@@ -39,6 +40,9 @@ class EmbeddedStore:
         self._db = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
         with self._lock:
             self._db.executescript(_SCHEMA)
+            columns = [row[1] for row in self._db.execute("PRAGMA table_info(subscriptions)")]
+            if "owner" not in columns:  # a file from before sign-in
+                self._db.execute("ALTER TABLE subscriptions ADD COLUMN owner TEXT")
 
     def records(self, dashboard: str) -> dict[str, Record]:
         with self._lock:
@@ -76,7 +80,7 @@ class EmbeddedStore:
     def subscriptions(self, dashboard: str, now: float) -> list[Subscription]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT endpoint, p256dh, auth FROM subscriptions WHERE dashboard = ? "
+                "SELECT endpoint, p256dh, auth, owner FROM subscriptions WHERE dashboard = ? "
                 "AND expires > ? ORDER BY id",
                 (dashboard, now),
             ).fetchall()
@@ -84,18 +88,25 @@ class EmbeddedStore:
 
     def subscribe(self, dashboard: str, subscription: Subscription, now: float) -> Subscribed:
         sub_id = subscription_id(subscription.endpoint)
+        # Count and write inside one BEGIN IMMEDIATE: no other writer between them.
         with self._lock, self._transaction():
             known = self._db.execute(
-                "SELECT 1 FROM subscriptions WHERE dashboard = ? AND id = ?", (dashboard, sub_id)
+                "SELECT auth FROM subscriptions WHERE dashboard = ? AND id = ? AND expires > ?",
+                (dashboard, sub_id, now),
             ).fetchone()
+            if known and known[0] != subscription.auth:
+                return "not_yours"
             if not known:
                 (count,) = self._db.execute(
-                    "SELECT COUNT(*) FROM subscriptions WHERE dashboard = ?", (dashboard,)
+                    "SELECT COUNT(*) FROM subscriptions WHERE dashboard = ? AND expires > ?",
+                    (dashboard, now),
                 ).fetchone()
                 if count >= MAX_SUBSCRIPTIONS:
                     return "full"
             self._db.execute(
-                "INSERT OR REPLACE INTO subscriptions VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO subscriptions "
+                "(dashboard, id, endpoint, p256dh, auth, expires, owner) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     dashboard,
                     sub_id,
@@ -103,16 +114,25 @@ class EmbeddedStore:
                     subscription.p256dh,
                     subscription.auth,
                     int(now) + SUBSCRIPTION_DAYS * DAY,
+                    subscription.owner,
                 ),
             )
         return "renewed" if known else "created"
 
-    def unsubscribe(self, dashboard: str, endpoint: str) -> None:
-        with self._lock:
-            self._db.execute(
-                "DELETE FROM subscriptions WHERE dashboard = ? AND id = ?",
-                (dashboard, subscription_id(endpoint)),
-            )
+    def unsubscribe(
+        self, dashboard: str, endpoint: str, auth: str | None = None
+    ) -> Unsubscribed | None:
+        key = (dashboard, subscription_id(endpoint))
+        with self._lock, self._transaction():
+            row = self._db.execute(
+                "SELECT auth FROM subscriptions WHERE dashboard = ? AND id = ?", key
+            ).fetchone()
+            if row is None:
+                return "unknown"
+            if auth is not None and row[0] != auth:
+                return "not_yours"
+            self._db.execute("DELETE FROM subscriptions WHERE dashboard = ? AND id = ?", key)
+        return "removed"
 
     def public_key(self) -> str | None:
         return self._meta("vapid_public")

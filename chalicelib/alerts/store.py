@@ -13,6 +13,9 @@ One DynamoDB table (`ALERTS_TABLE`, keys `pk`/`sk`, TTL attribute `expires`):
   write, so a dashboard removed from the file does not stay forever.
 - `subs#<dashboard>` / `<sha256 of the endpoint>`: a push subscription; expires
   SUBSCRIPTION_DAYS after the browser last sent it (the page sends it on every visit).
+  `owner` names the passkey that subscribed to a private dashboard.
+- `subs#<dashboard>` / `#count`: how many subscriptions the dashboard has, changed in the
+  same transaction as each one added or removed, so the cap holds under concurrency.
 - `meta` / `vapid`: the VAPID public key for browsers. The private key is not here:
   it is an SSM SecureString that only `check_alerts` may read.
 The web function's policy reaches only the `subs#` and `meta` items.
@@ -36,7 +39,8 @@ RECORD_DAYS = 365
 DAY = 86400
 MAX_SUBSCRIPTIONS = 50  # per dashboard: a household's phones, not a mailing list
 
-Subscribed = Literal["created", "renewed", "full"]
+Subscribed = Literal["created", "renewed", "full", "not_yours"]
+Unsubscribed = Literal["removed", "unknown", "not_yours"]
 
 
 class StoreError(Exception):
@@ -63,9 +67,16 @@ class AlertStore(Protocol):
 
     def subscriptions(self, dashboard: str, now: float) -> list[Subscription]: ...
 
-    def subscribe(self, dashboard: str, subscription: Subscription, now: float) -> Subscribed: ...
+    def subscribe(self, dashboard: str, subscription: Subscription, now: float) -> Subscribed:
+        """Adds (under the cap, atomically) or renews; a known endpoint is changed only
+        with its own `auth` secret ("not_yours" otherwise)."""
+        ...
 
-    def unsubscribe(self, dashboard: str, endpoint: str) -> None: ...
+    def unsubscribe(
+        self, dashboard: str, endpoint: str, auth: str | None = None
+    ) -> Unsubscribed | None:
+        """Removes it if `auth` is its secret (None: the checker pruning a dead one)."""
+        ...
 
     def public_key(self) -> str | None: ...
 

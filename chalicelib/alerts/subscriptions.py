@@ -133,6 +133,9 @@ class Subscription:
     endpoint: str
     p256dh: str  # base64url (unpadded) uncompressed P-256 point
     auth: str = field(repr=False)  # base64url (unpadded) 16-byte secret shared with the browser
+    # The passkey (chalicelib/access/) that subscribed to a private dashboard: revoked, and
+    # this subscription is sent nothing more. None: a public dashboard's.
+    owner: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The browser's PushSubscription JSON shape; `parse_subscription` reads it back."""

@@ -32,6 +32,7 @@ _PER_CHANNEL_ENV = (
     "STALE_AFTER_MINUTES",
     "THINGSPEAK_READ_API_KEY",
     "THINGSPEAK_READ_API_KEY_PARAM",
+    "THINGSPEAK_PUBLIC",
 )
 
 
@@ -98,8 +99,13 @@ def load_config(
             "THINGSPEAK_READ_API_KEY_PARAM must be an SSM parameter name such as "
             f"/thingspeak-glance/read-api-key, got {param!r}."
         )
+    public = env_value(env, "THINGSPEAK_PUBLIC")
+    if public is not None and public.lower() not in ("true", "false"):
+        raise ConfigError(f"THINGSPEAK_PUBLIC must be true or false, got {public!r}.")
     dashboard = Dashboard(
         name=channel,
+        # Keyed means private, as in a dashboards file, unless THINGSPEAK_PUBLIC says true.
+        public=(public.lower() == "true") if public else not (key or param),
         channel=int(channel),
         read_api_key=key,
         read_api_key_param=param,

@@ -62,6 +62,9 @@ class Dashboard:
     quiet_alert: bool = True
     alerts: tuple[AlertRule, ...] = ()
     card_fields: int = DEFAULT_CARD_FIELDS  # on the overview card: the headline and the next
+    # Public: anyone may see it. Private (the default for a keyed channel): only a signed-in
+    # passkey allowed to (chalicelib/access/). tables.py and loader.py decide the default.
+    public: bool = True
 
     def display_for(self, number: int) -> FieldDisplay:
         for display in self.fields:
@@ -86,7 +89,7 @@ class Dashboard:
             f"read_api_key={key}, read_api_key_param={self.read_api_key_param!r}, "
             f"stale_after_minutes={self.stale_after_minutes}, fields={self.fields!r}, "
             f"quiet_alert={self.quiet_alert}, alerts={self.alerts!r}, "
-            f"card_fields={self.card_fields})"
+            f"card_fields={self.card_fields}, public={self.public})"
         )
 
 
@@ -102,6 +105,10 @@ class Config:
 
     def dashboard(self, name: str) -> Dashboard | None:
         return next((d for d in self.dashboards if d.name == name), None)
+
+    @property
+    def has_private(self) -> bool:
+        return any(not d.public for d in self.dashboards)
 
     @property
     def ssm_parameters(self) -> tuple[str, ...]:

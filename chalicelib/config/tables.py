@@ -41,6 +41,7 @@ _DASHBOARD_KEYS = {
     "quiet_alert",
     "alert",
     "card_fields",
+    "public",
 }
 
 
@@ -94,6 +95,10 @@ def dashboard_from_table(
             f"{where}: card_fields must be 1, 2 or 3 (the headline and the next fields on "
             f"its overview card), got {card_fields!r}."
         )
+    # A keyed channel is private unless the file says otherwise; an unkeyed one public.
+    public = raw.get("public", param is None and key_env is None)
+    if not isinstance(public, bool):
+        raise ConfigError(f"{where}: public must be true or false.")
     return Dashboard(
         name=name,
         channel=channel,
@@ -105,6 +110,7 @@ def dashboard_from_table(
         quiet_alert=quiet,
         alerts=_alerts(raw.get("alert", []), fields, where),
         card_fields=card_fields,
+        public=public,
     )
 
 

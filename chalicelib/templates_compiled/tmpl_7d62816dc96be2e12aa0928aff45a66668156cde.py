@@ -54,6 +54,7 @@ def block_content(context, missing=missing):
     if 0: yield None
     _block_vars = {}
     l_0_items = resolve('items')
+    l_0_access_link = resolve('access_link')
     pass
     yield '<header>\n  <h1>Your sensors</h1>\n  <button type="button" class="toggle" data-unit-toggle hidden>Show in °C</button>\n</header>\n<ul class="cards">\n'
     for (l_1_card, l_1_when) in (undefined(name='items') if l_0_items is missing else l_0_items):
@@ -135,6 +136,13 @@ def block_content(context, missing=missing):
         yield '</p>\n  </li>\n'
     l_1_card = l_1_when = l_1_field = missing
     yield '</ul>\n'
+    if (undefined(name='access_link') if l_0_access_link is missing else l_0_access_link):
+        pass
+        yield '<p class="access"><a href="'
+        yield escape(environment.getitem((undefined(name='access_link') if l_0_access_link is missing else l_0_access_link), 0))
+        yield '">'
+        yield escape(environment.getitem((undefined(name='access_link') if l_0_access_link is missing else l_0_access_link), 1))
+        yield '</a></p>\n'
 
 def block_script(context, missing=missing):
     resolve = context.resolve_or_missing
@@ -150,4 +158,4 @@ def block_script(context, missing=missing):
     yield '</script>'
 
 blocks = {'description': block_description, 'main_attributes': block_main_attributes, 'content': block_content, 'script': block_script}
-debug_info = '1=12&2=17&3=36&4=49&10=59&11=64&12=66&13=70&14=72&15=75&16=79&17=86&18=89&20=107&21=117&24=121&29=139'
+debug_info = '1=12&2=17&3=36&4=49&10=60&11=65&12=67&13=71&14=73&15=76&16=80&17=87&18=90&20=108&21=118&24=122&28=139&29=142&32=147'

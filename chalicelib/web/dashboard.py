@@ -19,7 +19,7 @@ from chalicelib.logs import note
 from chalicelib.thingspeak.cache import LatestFeed, Snapshot
 from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.web import responses
-from chalicelib.web.error_pages import BAD_REQUEST, ErrorPages
+from chalicelib.web.error_pages import BAD_REQUEST, ErrorPages, public_message
 from chalicelib.web.etags import content_tag, settings_tag
 from chalicelib.web.rendering import Renderer
 
@@ -83,7 +83,8 @@ class DashboardPages:
         try:
             snapshot, now = self._snapshot(), self._now()
         except ThingSpeakError as exc:
-            return responses.json_error(exc.code, exc.message, responses.status_for(exc), exc.title)
+            message = public_message(exc)
+            return responses.json_error(exc.code, message, responses.status_for(exc), exc.title)
         state = self._state(snapshot, now)
         etag = self._etag("api", snapshot, state)
         if responses.not_modified(headers, etag):

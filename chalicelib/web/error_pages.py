@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from chalice.app import Response
 
+from chalicelib.access.session import detailed
 from chalicelib.config.model import Config, Dashboard
+from chalicelib.logs import note
 from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.web import responses
 from chalicelib.web.rendering import ErrorView, Renderer
@@ -23,9 +25,11 @@ class ErrorPages:
         return responses.html(self._renderer.error(view), status)
 
     def thingspeak_page(self, exc: ThingSpeakError, dashboard: Dashboard) -> Response:
-        view = ErrorView(
-            code=exc.code, title=exc.title, message=exc.message, fix=self._fix(exc, dashboard)
-        )
+        fix = self._fix(exc, dashboard)
+        if fix and not detailed():
+            note(error_fix=fix)
+            fix = None
+        view = ErrorView(code=exc.code, title=exc.title, message=public_message(exc), fix=fix)
         return responses.html(self._renderer.error(view), responses.status_for(exc))
 
     def _fix(self, exc: ThingSpeakError, dashboard: Dashboard) -> str | None:
@@ -51,3 +55,17 @@ class ErrorPages:
                 "THINGSPEAK_READ_API_KEY_PARAM; then deploy again or restart chalice local."
             )
         return None
+
+
+# Errors whose message names configuration (an SSM parameter, a policy file).
+_CONFIGURATION = ("read_api_key_unavailable",)
+
+
+def public_message(exc: ThingSpeakError) -> str:
+    """The message for this visitor: configuration details only for signed-in people
+    (chalicelib/access/); everyone else reads what went wrong in general, and the log
+    keeps the details."""
+    if exc.code not in _CONFIGURATION or detailed():
+        return exc.message
+    note(error_detail=exc.message)
+    return "This site could not load the key it reads this channel with; its owner can see why."

@@ -32,7 +32,7 @@ from chalicelib.thingspeak.feed import Feed
 from chalicelib.web import responses
 from chalicelib.web.csv_export import csv_of
 from chalicelib.web.dashboard import DashboardPages
-from chalicelib.web.error_pages import BAD_REQUEST, NOT_FOUND, ErrorPages
+from chalicelib.web.error_pages import BAD_REQUEST, NOT_FOUND, ErrorPages, public_message
 from chalicelib.web.etags import content_tag, settings_tag
 
 CHART_HEIGHT = 60.0  # viewBox units; the CSS gives the chart its size on screen
@@ -110,9 +110,9 @@ class FieldPages:
                 return self._errors.thingspeak_page(exc, self._dashboard)
             if kind == "api":
                 return responses.json_error(
-                    exc.code, exc.message, responses.status_for(exc), exc.title
+                    exc.code, public_message(exc), responses.status_for(exc), exc.title
                 )
-            return _plain(f"{exc.title}: {exc.message}", responses.status_for(exc))
+            return _plain(f"{exc.title}: {public_message(exc)}", responses.status_for(exc))
         note(cache=snapshot.cache, history=history.cache if history else None)
         built = self._build_view(number, range_, snapshot, history)
         etag = built.tags.get(kind)

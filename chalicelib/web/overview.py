@@ -21,7 +21,7 @@ from chalicelib.thingspeak.cache import Snapshot
 from chalicelib.thingspeak.errors import ThingSpeakError, UpstreamTimeout
 from chalicelib.web import responses
 from chalicelib.web.dashboard import DashboardPages
-from chalicelib.web.error_pages import BAD_REQUEST, ErrorPages
+from chalicelib.web.error_pages import BAD_REQUEST, ErrorPages, public_message
 from chalicelib.web.etags import content_tag, settings_tag
 from chalicelib.web.rendering import Renderer
 
@@ -43,15 +43,23 @@ class Overview:
         build: str,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         seconds: float = OVERVIEW_SECONDS,
+        access_link: tuple[str, str] | None = None,
     ) -> None:
         self._views = tuple(views)
+        self._access_link = access_link
         self._renderer = renderer
         self._errors = errors
         self._build = settings_tag(build, *(v.dashboard for v in views))
+        if access_link:  # the same cards with "Sign in" or "Sign out" are not the same page
+            self._build += "-in" if access_link[0] == "/signout" else "-out"
         self._now = now
         self._seconds = seconds
         self._pool: ThreadPoolExecutor | None = None
         self._page_cache: tuple[object, str] | None = None
+
+    @property
+    def has_views(self) -> bool:
+        return bool(self._views)
 
     def page(self, headers: Mapping[str, str], query: Mapping[str, str] | None = None) -> Response:
         if problem := responses.unexpected_parameters(query, several=True):
@@ -62,7 +70,7 @@ class Overview:
             return responses.not_modified_response(etag)
         key = tuple((c, humanize_age(now - c.created_at) if c.created_at else None) for c in cards)
         if self._page_cache is None or self._page_cache[0] != key:
-            self._page_cache = (key, self._renderer.overview(cards, now))
+            self._page_cache = (key, self._renderer.overview(cards, now, self._access_link))
         return responses.html(self._page_cache[1], etag=etag)
 
     def api(self, headers: Mapping[str, str], query: Mapping[str, str] | None = None) -> Response:
@@ -80,6 +88,9 @@ class Overview:
         cards = []
         for view, result in zip(self._views, results, strict=True):
             if isinstance(result, ThingSpeakError):
+                shown = public_message(result)
+                if shown != result.message:  # configuration details: signed-in people only
+                    result = type(result)(shown)
                 cards.append(build_card(view.dashboard, None, now, result))
             else:
                 cards.append(build_card(view.dashboard, result.feed, now, result.error))

@@ -164,11 +164,15 @@ class Renderer:
             bell=dashboard if self.alerts else None,
         )
 
-    def overview(self, cards: Sequence[Card], now: datetime) -> str:
+    def overview(
+        self, cards: Sequence[Card], now: datetime, access_link: tuple[str, str] | None = None
+    ) -> str:
+        """access_link: (href, text), "Sign in" where private dashboards exist."""
         return self._overview.render(
             items=[(card, when(card.created_at, now)) for card in cards],
             assets=self.assets,
             refresh_seconds=self._refresh_seconds,
+            access_link=access_link,
         )
 
     def error(self, error: ErrorView) -> str:

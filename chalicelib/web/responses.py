@@ -152,7 +152,10 @@ def add_security_headers(csp: str) -> Callable[[Request, Callable[[Request], Res
 
     def middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
         response = get_response(event)
+        own_csp = response.headers.get("Content-Security-Policy")  # the sign-in pages' own
         response.headers.update(headers)
+        if own_csp:
+            response.headers["Content-Security-Policy"] = own_csp
         return response
 
     return middleware
