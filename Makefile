@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TYPED := app.py chalicelib deploy emulator
 
 
-.PHONY: serve test lint bench emulator clean browser-tools templates alerts
+.PHONY: serve test check lint bench emulator clean browser-tools templates alerts
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ test: $(STAMP) browser-tools
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict $(TYPED)
 	$(BIN)/python -m pytest
+
+## check: lint, then the tests that take no seconds each (not browser, chalice local or
+## package, moto's server, real timeouts): the quick loop while working, under 3 minutes
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict $(TYPED)
+	$(BIN)/python -m pytest -m "not slow"
 
 ## bench: page size, Lighthouse scores, cache-hit and cold-start ratios, as a table
 bench: $(STAMP) browser-tools

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,10 @@ from emulator import (
     Emulator,
     Scenario,
 )
+from emulator.server import SLOW_SECONDS, TRICKLE_INTERVAL
+from tests.support.servers import loopback
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DAY = 24 * 3600 // 20  # a day of the demo: an entry every 20 s
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 NOT_FOUND = {
@@ -40,19 +41,6 @@ NOT_FOUND = {
         "details": "The requested resource could not be found.",
     },
 }
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    """Shared by the tests that add nothing; the others take `fresh`."""
-    with Emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def fresh() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
 
 
 def feeds(emulator: Emulator, channel: int, **query: str) -> requests.Response:
@@ -74,8 +62,8 @@ def is_feed(answer: requests.Response) -> bool:
     return isinstance(body, dict) and "feeds" in body
 
 
-def test_demo_channel_has_thingspeaks_exact_shape(emu: Emulator) -> None:
-    answer = feeds(emu, DEMO_CHANNEL_ID, results="3")
+def test_demo_channel_has_thingspeaks_exact_shape(emulator: Emulator) -> None:
+    answer = feeds(emulator, DEMO_CHANNEL_ID, results="3")
     assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
     assert answer.headers["Access-Control-Allow-Origin"] == "*"
     body = answer.json()
@@ -110,10 +98,10 @@ def test_demo_channel_has_thingspeaks_exact_shape(emu: Emulator) -> None:
     [("1", 1), ("10", 10), ("8000", 8000), ("9000", 8000), ("0", 1), ("many", 100), (None, 100)],
 )
 def test_results_picks_the_newest_entries_oldest_first(
-    emu: Emulator, results: str | None, count: int
+    emulator: Emulator, results: str | None, count: int
 ) -> None:
     query = {} if results is None else {"results": results}
-    entries = data(emu, DEMO_CHANNEL_ID, **query)["feeds"]
+    entries = data(emulator, DEMO_CHANNEL_ID, **query)["feeds"]
     assert len(entries) == count
     ids = [e["entry_id"] for e in entries]
     stamps = [datetime.fromisoformat(e["created_at"]) for e in entries]
@@ -122,8 +110,8 @@ def test_results_picks_the_newest_entries_oldest_first(
     assert datetime.now(UTC) - stamps[-1] < timedelta(seconds=21)
 
 
-def test_a_day_of_history_moves_like_weather(emu: Emulator) -> None:
-    entries = data(emu, DEMO_CHANNEL_ID, results="8000")["feeds"]
+def test_a_day_of_history_moves_like_weather(emulator: Emulator) -> None:
+    entries = data(emulator, DEMO_CHANNEL_ID, results="8000")["feeds"]
     temperatures = [float(e["field4"]) for e in entries if e["field4"] is not None]
     assert len(set(temperatures)) > 50 and all(30 < t < 60 for t in temperatures)
     assert max(temperatures) - min(temperatures) > 8  # day and night
@@ -137,79 +125,81 @@ def test_a_day_of_history_moves_like_weather(emu: Emulator) -> None:
     assert all(re.fullmatch(r"\d\.\d\d", e["field5"]) for e in entries if e["field5"])
     assert any(None in e.values() for e in entries)  # a dropped reading now and then
     # Computed from the clock: a second look sees the very same history.
-    again = data(emu, DEMO_CHANNEL_ID, results="50")["feeds"]
+    again = data(emulator, DEMO_CHANNEL_ID, results="50")["feeds"]
     by_id = {e["entry_id"]: e for e in entries}
     assert all(by_id[e["entry_id"]] == e for e in again if e["entry_id"] in by_id)
 
 
-def test_a_full_day_answers_quickly(emu: Emulator) -> None:
-    feeds(emu, DEMO_CHANNEL_ID, results="8000")
+def test_a_full_day_answers_quickly(emulator: Emulator) -> None:
+    feeds(emulator, DEMO_CHANNEL_ID, results="8000")
     started = time.perf_counter()
-    feeds(emu, DEMO_CHANNEL_ID, results="8000")
-    assert time.perf_counter() - started < 0.2
+    feeds(emulator, DEMO_CHANNEL_ID, results="8000")
+    # A busy two-core machine may be slow, never this slow: the point is that a day is
+    # served from what the emulator computed, not that it beats a stopwatch.
+    assert time.perf_counter() - started < 5.0
 
 
-def test_added_entry_is_the_newest(fresh: Emulator) -> None:
-    before = data(fresh, DEMO_CHANNEL_ID, results="1")["channel"]["last_entry_id"]
-    entry_id = fresh.add_entry(DEMO_CHANNEL_ID, {4: "99.9", 3: None})
-    body = data(fresh, DEMO_CHANNEL_ID, results="2")
+def test_added_entry_is_the_newest(emu: Emulator) -> None:
+    before = data(emu, DEMO_CHANNEL_ID, results="1")["channel"]["last_entry_id"]
+    entry_id = emu.add_entry(DEMO_CHANNEL_ID, {4: "99.9", 3: None})
+    body = data(emu, DEMO_CHANNEL_ID, results="2")
     newest = body["feeds"][-1]
     assert entry_id > before and newest["entry_id"] == entry_id
     assert body["channel"]["last_entry_id"] == entry_id
     assert (newest["field4"], newest["field3"], newest["field1"]) == ("99.9", None, None)
-    assert len(data(fresh, DEMO_CHANNEL_ID, days="1")["feeds"]) == DAY + 1
+    assert len(data(emu, DEMO_CHANNEL_ID, days="1")["feeds"]) == DAY + 1
 
-    assert fresh.add_entry(1002, {1: "30"}) == 1
+    assert emu.add_entry(1002, {1: "30"}) == 1
     hour_ago = datetime.now(UTC) - timedelta(hours=1)
-    assert fresh.add_entry(1002, {1: "31"}, created_at=hour_ago) == 2
-    stamps = [e["created_at"] for e in data(fresh, 1002)["feeds"]]
+    assert emu.add_entry(1002, {1: "31"}, created_at=hour_ago) == 2
+    stamps = [e["created_at"] for e in data(emu, 1002)["feeds"]]
     assert stamps[0] == hour_ago.strftime("%Y-%m-%dT%H:%M:%SZ")
     with pytest.raises(KeyError):
-        fresh.add_entry(424242, {1: "1"})
+        emu.add_entry(424242, {1: "1"})
 
 
-def test_write_api_appends_to_the_demo_channel(fresh: Emulator) -> None:
+def test_write_api_appends_to_the_demo_channel(emu: Emulator) -> None:
     posted = requests.post(
-        f"{fresh.url}/update", data={"api_key": DEMO_WRITE_KEY, "field4": "71.5"}, timeout=5
+        f"{emu.url}/update", data={"api_key": DEMO_WRITE_KEY, "field4": "71.5"}, timeout=5
     )
     assert posted.status_code == 200 and int(posted.text) > 0
-    assert data(fresh, DEMO_CHANNEL_ID, results="1")["feeds"][-1]["field4"] == "71.5"
+    assert data(emu, DEMO_CHANNEL_ID, results="1")["feeds"][-1]["field4"] == "71.5"
     query = {"api_key": DEMO_WRITE_KEY, "field2": "3.5"}
-    got = requests.get(f"{fresh.url}/update", params=query, timeout=5)
-    newest = data(fresh, DEMO_CHANNEL_ID, results="1")["feeds"][-1]
+    got = requests.get(f"{emu.url}/update", params=query, timeout=5)
+    newest = data(emu, DEMO_CHANNEL_ID, results="1")["feeds"][-1]
     assert int(got.text) == int(posted.text) + 1 == newest["entry_id"]
     assert (newest["field2"], newest["field4"]) == ("3.5", None)
-    wrong = requests.get(f"{fresh.url}/update", params={"api_key": "NOPE"}, timeout=5)
+    wrong = requests.get(f"{emu.url}/update", params={"api_key": "NOPE"}, timeout=5)
     assert (wrong.status_code, wrong.text) == (200, "0")
 
 
-def test_private_channel_answers_minus_one_without_its_key(emu: Emulator) -> None:
+def test_private_channel_answers_minus_one_without_its_key(emulator: Emulator) -> None:
     for query in ({}, {"api_key": "WRONGKEY00000000"}):
-        refused = feeds(emu, PRIVATE_CHANNEL_ID, results="1", **query)
+        refused = feeds(emulator, PRIVATE_CHANNEL_ID, results="1", **query)
         assert (refused.status_code, refused.text) == (400, "-1")
         assert refused.headers["Content-Type"].startswith("application/json")
-    body = data(emu, PRIVATE_CHANNEL_ID, results="1", api_key=PRIVATE_READ_KEY)
+    body = data(emulator, PRIVATE_CHANNEL_ID, results="1", api_key=PRIVATE_READ_KEY)
     assert body["channel"]["id"] == PRIVATE_CHANNEL_ID and len(body["feeds"]) == 1
     # A public channel ignores a junk key.
-    assert feeds(emu, DEMO_CHANNEL_ID, results="1", api_key="JUNK").status_code == 200
+    assert feeds(emulator, DEMO_CHANNEL_ID, results="1", api_key="JUNK").status_code == 200
 
 
-def test_empty_channel_names_its_fields_and_has_no_entries(emu: Emulator) -> None:
-    body = data(emu, SCENARIO_CHANNELS[Scenario.EMPTY], results="10")
+def test_empty_channel_names_its_fields_and_has_no_entries(emulator: Emulator) -> None:
+    body = data(emulator, SCENARIO_CHANNELS[Scenario.EMPTY], results="10")
     assert body["feeds"] == [] and body["channel"]["last_entry_id"] is None
     assert body["channel"]["field1"] == "Soil moisture"
 
 
-def test_nulls_channel_has_null_text_and_nan(emu: Emulator) -> None:
-    newest = data(emu, SCENARIO_CHANNELS["nulls"], results="3")["feeds"][-1]
+def test_nulls_channel_has_null_text_and_nan(emulator: Emulator) -> None:
+    newest = data(emulator, SCENARIO_CHANNELS["nulls"], results="3")["feeds"][-1]
     assert [newest[f"field{n}"] for n in range(1, 5)] == ["21.4", None, "open", "nan"]
 
 
-def test_stale_channel_is_three_hours_old_and_xss_is_verbatim(emu: Emulator) -> None:
-    stale = data(emu, SCENARIO_CHANNELS["stale"], results="1")["feeds"][-1]
+def test_stale_channel_is_three_hours_old_and_xss_is_verbatim(emulator: Emulator) -> None:
+    stale = data(emulator, SCENARIO_CHANNELS["stale"], results="1")["feeds"][-1]
     age = datetime.now(UTC) - datetime.fromisoformat(stale["created_at"])
     assert timedelta(hours=2, minutes=59) < age < timedelta(hours=3, minutes=1)
-    xss = data(emu, SCENARIO_CHANNELS["xss"], results="1")
+    xss = data(emulator, SCENARIO_CHANNELS["xss"], results="1")
     assert xss["channel"]["name"] == '<script>alert("name")</script> & Co'
     assert xss["channel"]["field1"] == "<img src=x onerror=alert(1)>"
     assert xss["feeds"][-1]["field2"] == "<b>bold</b>"
@@ -217,29 +207,29 @@ def test_stale_channel_is_three_hours_old_and_xss_is_verbatim(emu: Emulator) -> 
 
 
 @pytest.mark.parametrize("channel", [1002, 1003, 1011, 1012, 1014])
-def test_undefined_fields_are_absent(emu: Emulator, channel: int) -> None:
-    body = data(emu, channel, results="5")
+def test_undefined_fields_are_absent(emulator: Emulator, channel: int) -> None:
+    body = data(emulator, channel, results="5")
     defined = {k for k in body["channel"] if k.startswith("field")}
     assert 2 <= len(defined) <= 4 and {"field5", "field8"}.isdisjoint(defined)
     assert all({k for k in e if k.startswith("field")} == defined for e in body["feeds"])
 
 
-def test_celsius_channel_moves_in_celsius(emu: Emulator) -> None:
-    body = data(emu, SCENARIO_CHANNELS["celsius"], results="200")
+def test_celsius_channel_moves_in_celsius(emulator: Emulator) -> None:
+    body = data(emulator, SCENARIO_CHANNELS["celsius"], results="200")
     assert body["channel"]["name"] == "ESP8266 Weather Station"
     temperatures = {float(e["field1"]) for e in body["feeds"]}
     assert len(temperatures) > 5 and all(5 < t < 30 for t in temperatures)
 
 
-def test_unknown_channels_and_paths_are_404(emu: Emulator) -> None:
+def test_unknown_channels_and_paths_are_404(emulator: Emulator) -> None:
     for path in ("/channels/424242/feeds.json", "/channels/12397/nothing.json", "/"):
-        answer = requests.get(emu.url + path, timeout=5)
+        answer = requests.get(emulator.url + path, timeout=5)
         assert answer.status_code == 404 and answer.json() == NOT_FOUND
 
 
-def test_last_json_is_the_newest_entry(emu: Emulator) -> None:
-    last = requests.get(f"{emu.url}/channels/{DEMO_CHANNEL_ID}/feeds/last.json", timeout=5)
-    newest = data(emu, DEMO_CHANNEL_ID, results="1")["feeds"][-1]
+def test_last_json_is_the_newest_entry(emulator: Emulator) -> None:
+    last = requests.get(f"{emulator.url}/channels/{DEMO_CHANNEL_ID}/feeds/last.json", timeout=5)
+    newest = data(emulator, DEMO_CHANNEL_ID, results="1")["feeds"][-1]
     assert last.json()["entry_id"] in (newest["entry_id"], newest["entry_id"] - 1)
     assert "channel" not in last.json()
 
@@ -256,9 +246,9 @@ def test_last_json_is_the_newest_entry(emu: Emulator) -> None:
     ],
 )
 def test_fault_channels_answer_like_their_fault(
-    emu: Emulator, scenario: str, status: int, content_type: str, retry_after: str | None
+    emulator: Emulator, scenario: str, status: int, content_type: str, retry_after: str | None
 ) -> None:
-    answer = feeds(emu, SCENARIO_CHANNELS[scenario], results="1")
+    answer = feeds(emulator, SCENARIO_CHANNELS[scenario], results="1")
     assert answer.status_code == status
     assert answer.headers["Content-Type"].startswith(content_type)
     assert answer.headers.get("Retry-After") == retry_after
@@ -287,98 +277,104 @@ def test_fault_channels_answer_like_their_fault(
         ("html", 200),
     ],
 )
-def test_set_fault_switches_any_channel_and_back(fresh: Emulator, fault: str, status: int) -> None:
-    fresh.set_fault(DEMO_CHANNEL_ID, fault)
-    answer = feeds(fresh, DEMO_CHANNEL_ID, results="1")
+def test_set_fault_switches_any_channel_and_back(emu: Emulator, fault: str, status: int) -> None:
+    emu.set_fault(DEMO_CHANNEL_ID, fault)
+    answer = feeds(emu, DEMO_CHANNEL_ID, results="1")
     assert answer.status_code == status and not is_feed(answer)
-    fresh.set_fault(DEMO_CHANNEL_ID, None)
-    assert data(fresh, DEMO_CHANNEL_ID, results="1")["feeds"]
+    emu.set_fault(DEMO_CHANNEL_ID, None)
+    assert data(emu, DEMO_CHANNEL_ID, results="1")["feeds"]
 
 
-def test_set_fault_private_takes_the_private_key_and_healthy_opens_up(fresh: Emulator) -> None:
-    fresh.set_fault(1014, Scenario.PRIVATE)
-    assert feeds(fresh, 1014, results="1").text == "-1"
-    assert data(fresh, 1014, results="1", api_key=PRIVATE_READ_KEY)["feeds"]
-    fresh.set_fault(PRIVATE_CHANNEL_ID, "healthy")
-    assert data(fresh, PRIVATE_CHANNEL_ID, results="1")["feeds"]
+def test_set_fault_private_takes_the_private_key_and_healthy_opens_up(emu: Emulator) -> None:
+    emu.set_fault(1014, Scenario.PRIVATE)
+    assert feeds(emu, 1014, results="1").text == "-1"
+    assert data(emu, 1014, results="1", api_key=PRIVATE_READ_KEY)["feeds"]
+    emu.set_fault(PRIVATE_CHANNEL_ID, "healthy")
+    assert data(emu, PRIVATE_CHANNEL_ID, results="1")["feeds"]
     with pytest.raises(ValueError, match="not a fault"):
-        fresh.set_fault(1014, "empty")
+        emu.set_fault(1014, "empty")
 
 
-def test_reset_closes_the_connection_unanswered(fresh: Emulator) -> None:
-    fresh.set_fault(1014, "reset")
+def test_reset_closes_the_connection_unanswered(emu: Emulator) -> None:
+    emu.set_fault(1014, "reset")
     with pytest.raises(requests.ConnectionError):
-        feeds(fresh, 1014, results="1")
-    fresh.set_fault(1014, None)
-    assert feeds(fresh, 1014, results="1").ok
+        feeds(emu, 1014, results="1")
+    emu.set_fault(1014, None)
+    assert feeds(emu, 1014, results="1").ok
 
 
-def test_stall_sends_headers_and_half_a_body(fresh: Emulator) -> None:
-    fresh.set_fault(1014, "stall")
-    url = f"{fresh.url}/channels/1014/feeds.json"
+def test_stall_sends_headers_and_half_a_body(emu: Emulator) -> None:
+    emu.set_fault(1014, "stall")
+    url = f"{emu.url}/channels/1014/feeds.json"
     with requests.get(url, params={"results": "1"}, stream=True, timeout=0.3) as answer:
         assert answer.status_code == 200
         with pytest.raises(requests.ConnectionError):
             answer.content  # noqa: B018 - reading the body is the point
 
 
-def test_trickle_sends_headers_at_once_then_a_byte_at_a_time(emu: Emulator) -> None:
-    url = f"{emu.url}/channels/{SCENARIO_CHANNELS['trickle']}/feeds.json"
-    started = time.monotonic()
-    with requests.get(url, params={"results": "1"}, stream=True, timeout=2) as answer:
-        assert answer.status_code == 200 and time.monotonic() - started < 0.4
+def test_trickle_sends_headers_at_once_then_a_byte_at_a_time(emulator: Emulator) -> None:
+    url = f"{emulator.url}/channels/{SCENARIO_CHANNELS['trickle']}/feeds.json"
+    with requests.get(url, params={"results": "1"}, stream=True, timeout=30) as answer:
+        headers_at = time.monotonic()
+        assert answer.status_code == 200
         assert answer.raw.read(1) == b"{"
-        assert 0.4 < time.monotonic() - started < 1.5
-    assert feeds(emu, DEMO_CHANNEL_ID, results="1").ok  # the hang-up harmed nothing
+        first_byte_at = time.monotonic()
+    # The headers came before the body's first byte, which waited its interval (load can
+    # only make that wait longer, never shorter).
+    assert first_byte_at - headers_at >= TRICKLE_INTERVAL * 0.9
+    assert feeds(emulator, DEMO_CHANNEL_ID, results="1").ok  # the hang-up harmed nothing
 
 
-def test_every_feeds_read_is_recorded(fresh: Emulator, capfd: pytest.CaptureFixture[str]) -> None:
+def test_every_feeds_read_is_recorded(emu: Emulator, capfd: pytest.CaptureFixture[str]) -> None:
     before = time.monotonic()
-    feeds(fresh, DEMO_CHANNEL_ID, results="5", api_key="K")
-    feeds(fresh, SCENARIO_CHANNELS["error_500"])
-    requests.get(f"{fresh.url}/update", params={"api_key": DEMO_WRITE_KEY}, timeout=5)
-    requests.get(f"{fresh.url}/elsewhere", timeout=5)
-    recorded = fresh.requests
+    feeds(emu, DEMO_CHANNEL_ID, results="5", api_key="K")
+    feeds(emu, SCENARIO_CHANNELS["error_500"])
+    requests.get(f"{emu.url}/update", params={"api_key": DEMO_WRITE_KEY}, timeout=5)
+    requests.get(f"{emu.url}/elsewhere", timeout=5)
+    recorded = emu.requests
     assert [(r.path, r.query) for r in recorded] == [
         (f"/channels/{DEMO_CHANNEL_ID}/feeds.json", {"results": "5", "api_key": "K"}),
         ("/channels/1005/feeds.json", {}),
     ]
     assert before <= recorded[0].at <= recorded[1].at <= time.monotonic()
-    fresh.clear_requests()
-    assert fresh.requests == []
+    emu.clear_requests()
+    assert emu.requests == []
     assert capfd.readouterr().err == ""  # no access log unless --verbose
 
 
-def test_stop_is_quick_with_a_slow_answer_in_flight() -> None:
-    emulator = Emulator().start()
-    outcome: list[BaseException | int] = []
+def test_stop_cuts_a_slow_answer_in_flight_instead_of_waiting_it_out() -> None:
+    with loopback(Emulator(), lambda e: e.url) as emulator:
+        outcome: list[BaseException | int] = []
 
-    def ask() -> None:
-        try:
-            outcome.append(feeds(emulator, SCENARIO_CHANNELS["slow"]).status_code)
-        except requests.RequestException as error:
-            outcome.append(error)
+        def ask() -> None:
+            try:
+                outcome.append(feeds(emulator, SCENARIO_CHANNELS["slow"]).status_code)
+            except requests.RequestException as error:
+                outcome.append(error)
 
-    client = threading.Thread(target=ask)
-    client.start()
-    while not emulator.requests:
-        time.sleep(0.01)
-    started = time.monotonic()
-    emulator.stop()
-    assert time.monotonic() - started < 2
-    client.join(2)
-    assert outcome and isinstance(outcome[0], requests.ConnectionError)
-    emulator.stop()  # twice is harmless
+        client = threading.Thread(target=ask)
+        client.start()
+        while not emulator.requests:
+            time.sleep(0.01)
+        started = time.monotonic()
+        emulator.stop()
+        took = time.monotonic() - started
+        client.join(SLOW_SECONDS)
+        # Cut, not waited out: the client saw the connection close, well before the slow
+        # answer's own delay would have passed (a busy machine is slow, never 15 s slow).
+        assert outcome and isinstance(outcome[0], requests.ConnectionError)
+        assert took < SLOW_SECONDS / 3
+        emulator.stop()  # twice is harmless
 
 
 def test_stop_cuts_kept_alive_connections() -> None:
-    emulator = Emulator().start()
-    session = requests.Session()
-    url = f"{emulator.url}/channels/{DEMO_CHANNEL_ID}/feeds.json"
-    assert session.get(url, params={"results": "1"}, timeout=5).ok
-    emulator.stop()
-    with pytest.raises(requests.ConnectionError):
-        session.get(url, params={"results": "1"}, timeout=5)
+    with loopback(Emulator(), lambda e: e.url) as emulator:
+        session = requests.Session()
+        url = f"{emulator.url}/channels/{DEMO_CHANNEL_ID}/feeds.json"
+        assert session.get(url, params={"results": "1"}, timeout=5).ok
+        emulator.stop()
+        with pytest.raises(requests.ConnectionError):
+            session.get(url, params={"results": "1"}, timeout=5)
 
 
 def test_command_line_serves_until_interrupted() -> None:

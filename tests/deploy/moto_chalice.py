@@ -1,7 +1,7 @@
 """moto's server on loopback, with the five gaps that stop `chalice deploy` filled.
 
 Written for moto 5.2.5 (pinned in requirements-dev.txt) and chalice 1.34.0. The gaps are
-filled only inside the server's own process (`python -m tests.moto_chalice --port N`), so
+filled only inside the server's own process (`python -m tests.deploy.moto_chalice --port N`), so
 they can never leak into tests that use moto in process. Each adaptation names the moto
 limitation it covers: delete it when moto fixes that one.
 """
@@ -11,18 +11,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.servers import START_SECONDS, free_port, wait_until_answers
+
+ROOT = Path(__file__).resolve().parents[2]
 MOTO_VERSION = "5.2.5"
 
 
@@ -36,35 +36,13 @@ class MotoServer:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_until_up(server: subprocess.Popen[bytes], port: int, log: Path, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        if server.poll() is not None:
-            tail = log.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"moto server exited with {server.returncode}:\n{tail}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"moto server not listening on {port} after {seconds} s"
-                ) from None
-            time.sleep(0.05)
-
-
 @contextmanager
-def moto_server(acm_validation_wait: int = 1, start_timeout: float = 30) -> Iterator[MotoServer]:
+def moto_server(
+    acm_validation_wait: int = 1, start_timeout: float = START_SECONDS
+) -> Iterator[MotoServer]:
     """A fresh moto server with the gaps filled; stopped (and its log removed) on exit.
     Certificates turn ISSUED on the first describe after `acm_validation_wait` seconds."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "MOTO_ACM_VALIDATION_WAIT": str(acm_validation_wait),  # moto's default is 60
@@ -74,14 +52,21 @@ def moto_server(acm_validation_wait: int = 1, start_timeout: float = 30) -> Iter
         log = Path(tmp) / "moto.log"
         with log.open("wb") as out:
             server = subprocess.Popen(
-                [sys.executable, "-m", "tests.moto_chalice", "--port", str(port)],
+                [sys.executable, "-m", "tests.deploy.moto_chalice", "--port", str(port)],
                 cwd=ROOT,
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
         try:
-            _wait_until_up(server, port, log, start_timeout)
+
+            def gone() -> str | None:
+                if server.poll() is None:
+                    return None
+                tail = log.read_text(errors="replace")[-2000:]
+                return f"moto server exited with {server.returncode}:\n{tail}"
+
+            wait_until_answers(f"http://127.0.0.1:{port}", start_timeout, alive=gone)
             yield MotoServer(f"http://127.0.0.1:{port}", server.pid, log)
         finally:
             server.terminate()
@@ -249,7 +234,8 @@ def fill_gaps() -> None:
     if moto.__version__ != MOTO_VERSION:
         # The adaptations reach into moto's internals: re-check each gap on a new version.
         raise SystemExit(
-            f"tests/moto_chalice.py is written for moto {MOTO_VERSION}, not {moto.__version__}"
+            f"tests/deploy/moto_chalice.py is written for moto {MOTO_VERSION}, "
+            f"not {moto.__version__}"
         )
     _swagger_import()
     _import_endpoint_type()
@@ -259,7 +245,9 @@ def fill_gaps() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.moto_chalice", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.deploy.moto_chalice", description=__doc__
+    )
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
     fill_gaps()

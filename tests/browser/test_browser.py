@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from emulator import DEMO_CHANNEL_ID, Emulator
-from tests.browser import ARTIFACTS, PHONE
+from tests.support.browser import ARTIFACTS, PHONE
 
 pytestmark = pytest.mark.slow
 SHOTS = ARTIFACTS / "screenshots"

@@ -19,7 +19,8 @@ from playwright.sync_api import Browser, CDPSession, Locator, Page, expect
 
 from emulator import DEMO_CHANNEL_ID, Emulator
 from scripts.local_app import serve
-from tests.browser import PHONE
+from tests.support.browser import PHONE
+from tests.support.servers import loopback
 
 pytestmark = pytest.mark.slow
 DASHBOARD = "/d/weather"
@@ -369,7 +370,7 @@ def test_a_new_reading_redraws_the_chart_in_place(phone, served_app, quiet_demo)
 def fast_station(emulator: Emulator) -> Iterator[str]:
     """The app on one channel posting every second: 8000 entries are 2 h 13 min."""
     settings = {"GLANCE_CONFIG": "", "THINGSPEAK_CHANNEL_ID": "1015", "REFRESH_SECONDS": "2"}
-    with serve(emulator.url, **settings) as local:
+    with loopback(serve(emulator.url, **settings), lambda app: app.url) as local:
         yield local.url
 
 

@@ -16,9 +16,10 @@ import pytest
 import requests
 
 from emulator import DEMO_CHANNEL_ID, PRIVATE_CHANNEL_ID, PRIVATE_READ_KEY, SCENARIO_CHANNELS
+from emulator.server import SLOW_SECONDS
 from tests.conftest import SECRET_KEY
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 SCENARIO = SCENARIO_CHANNELS
 
@@ -146,14 +147,15 @@ def test_three_hour_old_reading_is_stale(app_on):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", ["slow", "trickle"])
-def test_thingspeak_that_never_finishes_answering_is_a_504_within_8_seconds(scenario, app_on):
+def test_thingspeak_that_never_finishes_answering_is_a_504_before_it_would_finish(scenario, app_on):
     client = app_on(SCENARIO[scenario])
     started = time.monotonic()
     page = client.http.get("/")
     elapsed = time.monotonic() - started
     assert page.status_code == 504
     assert "ThingSpeak did not answer in time" in body(page)
-    assert elapsed < 8
+    # Given up on (slow answers after SLOW_SECONDS, trickle takes longer still), not waited out.
+    assert elapsed < SLOW_SECONDS
 
 
 def test_stale_if_error_serves_the_last_good_reading(app_on, emulated):

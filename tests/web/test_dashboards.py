@@ -9,6 +9,7 @@ import time
 import pytest
 
 from emulator import DEMO_CHANNEL_ID, PRIVATE_CHANNEL_ID, PRIVATE_READ_KEY, SCENARIO_CHANNELS
+from emulator.server import SLOW_SECONDS
 
 CELSIUS = SCENARIO_CHANNELS["celsius"]
 
@@ -53,7 +54,7 @@ def test_the_overview_shows_one_card_per_dashboard_in_file_order(site_on, emulat
 
 
 @pytest.mark.slow
-def test_a_failing_and_a_hanging_channel_show_on_their_own_cards_within_8_seconds(
+def test_a_failing_and_a_hanging_channel_show_on_their_own_cards_before_the_hang_ends(
     site_on, emulated
 ):
     client = site_on(
@@ -66,7 +67,8 @@ def test_a_failing_and_a_hanging_channel_show_on_their_own_cards_within_8_second
     started = time.monotonic()
     response = client.http.get("/")
     elapsed = time.monotonic() - started
-    assert response.status_code == 200 and elapsed < 8
+    # The hanging channel answers only after SLOW_SECONDS: the overview did not wait for it.
+    assert response.status_code == 200 and elapsed < SLOW_SECONDS
     page = text(response)
     assert "ThingSpeak is not answering properly" in page
     assert "ThingSpeak did not answer in time" in page

@@ -21,21 +21,18 @@ from pathlib import Path
 import boto3
 import moto.settings
 import pytest
-from moto import mock_aws
 
 from deploy.domain import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
 DOMAIN = "weather.example.com"
 ZONE = "example.com"
 
 
-@pytest.fixture
-def aws(aws_credentials, monkeypatch):
-    validate_after(monkeypatch, -1)  # ACM validates at once unless a test says otherwise
-    with mock_aws():
-        yield boto3.Session(region_name=REGION)
+@pytest.fixture(autouse=True)
+def acm_validates_at_once(monkeypatch) -> None:
+    validate_after(monkeypatch, -1)  # unless a test says otherwise
 
 
 def validate_after(monkeypatch, seconds: float) -> None:

@@ -15,6 +15,7 @@ from chalice.test import Client
 from emulator import Emulator
 from scripts.loadtest import rss_kb, run
 from scripts.local_app import LocalApp, serve
+from tests.support.servers import loopback
 
 pytestmark = pytest.mark.slow
 CHANNEL = 1014
@@ -106,13 +107,14 @@ def served_failing(emulated: Emulator) -> Iterator[LocalApp]:
     """`chalice local` (threaded, as users run it) on a ThingSpeak answering 503."""
     emulated.set_fault(CHANNEL, "error_503")
     try:
-        with serve(
+        local_app = serve(
             # The stage blanks the demo file it inherits: one channel, from the environment.
             emulated.url,
             GLANCE_CONFIG="",
             THINGSPEAK_CHANNEL_ID=str(CHANNEL),
             CACHE_TTL_SECONDS=str(TTL),
-        ) as local:
+        )
+        with loopback(local_app, lambda app: app.url) as local:
             emulated.clear_requests()
             yield local
     finally:

@@ -6,21 +6,20 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from chalicelib.alertstore import DynamoStore, EmbeddedStore
 from chalicelib.push import parse_allowed_hosts, parse_subscription, public_key
 from deploy import policy
 from deploy.alerts import main
 from emulator import Emulator
-from tests.push_service import PushService
+from tests.support.push_service import PushService
+from tests.support.servers import loopback
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
 TABLE = "thingspeak-glance-prod-alerts"
 PARAM = "/thingspeak-glance/prod/vapid-private-key"
@@ -38,36 +37,30 @@ def project(tmp_path: Path) -> Path:
     return tmp_path / ".chalice" / "config.json"
 
 
-@pytest.fixture
-def session(aws_credentials: None) -> Iterator[boto3.Session]:
-    with mock_aws():
-        yield boto3.Session(region_name=REGION)
-
-
 def setup(config: Path, session: boto3.Session, *extra: str) -> int:
     argv = ["setup", "--stage", "prod", "--region", REGION, "--config", str(config), *extra]
     return main(argv, session=session)
 
 
-def test_setup_creates_everything_once_and_records_it_for_the_stage(project, session, capsys):
+def test_setup_creates_everything_once_and_records_it_for_the_stage(project, aws, capsys):
     before = json.loads(project.read_text())["stages"]["prod"]
 
-    assert setup(project, session) == 0
+    assert setup(project, aws) == 0
     first = capsys.readouterr().out
-    assert setup(project, session) == 0
+    assert setup(project, aws) == 0
     second = capsys.readouterr().out
 
     assert f"table {TABLE}: created" in first and f"table {TABLE}: already there" in second
     assert "push keys: made" in first and "push keys: kept" in second
     assert "wrote ALERTS_TABLE" in first and "already had ALERTS_TABLE" in second
     assert "aws sns subscribe --region eu-west-1 --topic-arn arn:aws:sns:" in second
-    dynamodb = session.client("dynamodb")
+    dynamodb = aws.client("dynamodb")
     table = dynamodb.describe_table(TableName=TABLE)["Table"]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     ttl = dynamodb.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]
     assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expires")
-    [topic] = session.client("sns").list_topics()["Topics"]
-    parameter = session.client("ssm").get_parameter(Name=PARAM, WithDecryption=True)["Parameter"]
+    [topic] = aws.client("sns").list_topics()["Topics"]
+    parameter = aws.client("ssm").get_parameter(Name=PARAM, WithDecryption=True)["Parameter"]
     assert parameter["Type"] == "SecureString"
     assert DynamoStore(TABLE, dynamodb).public_key() == public_key(parameter["Value"])
     assert parameter["Value"] not in first + second  # never printed
@@ -86,14 +79,14 @@ def test_setup_creates_everything_once_and_records_it_for_the_stage(project, ses
     assert policy.main(["--stage", "prod", "--config", str(project), "--check"]) == 0
 
 
-def test_setup_keeps_an_existing_push_key_so_phones_stay_subscribed(project, session):
-    session.client("ssm").put_parameter(
+def test_setup_keeps_an_existing_push_key_so_phones_stay_subscribed(project, aws):
+    aws.client("ssm").put_parameter(
         Name=PARAM, Value="AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", Type="SecureString"
     )
 
-    assert setup(project, session, "--contact", "owner@example.com") == 0
+    assert setup(project, aws, "--contact", "owner@example.com") == 0
 
-    stored = DynamoStore(TABLE, session.client("dynamodb")).public_key()
+    stored = DynamoStore(TABLE, aws.client("dynamodb")).public_key()
     assert stored == public_key("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")
     env = json.loads(project.read_text())["stages"]["prod"]["environment_variables"]
     assert env["PUSH_VAPID_SUBJECT"] == "mailto:owner@example.com"
@@ -107,7 +100,7 @@ def test_setup_keeps_an_existing_push_key_so_phones_stay_subscribed(project, ses
         (["--stage", "dev"], "pass --contact"),
     ],
 )
-def test_setup_mistakes_are_one_line(project, session, capsys, argv, problem):
+def test_setup_mistakes_are_one_line(project, aws, capsys, argv, problem):
     base = ["setup", "--stage", "prod", "--region", REGION, "--config", str(project)]
     for index in range(0, len(argv), 2):
         flag = argv[index]
@@ -116,21 +109,21 @@ def test_setup_mistakes_are_one_line(project, session, capsys, argv, problem):
         else:
             base += argv[index : index + 2]
 
-    assert main(base, session=session) == 1
+    assert main(base, session=aws) == 1
 
     err = capsys.readouterr().err
     assert err.startswith("error: ") and problem in err and err.count("\n") == 1
 
 
-def test_setup_refuses_a_table_of_the_same_name_that_is_not_ours(project, session, capsys):
-    session.client("dynamodb").create_table(
+def test_setup_refuses_a_table_of_the_same_name_that_is_not_ours(project, aws, capsys):
+    aws.client("dynamodb").create_table(
         TableName=TABLE,
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         BillingMode="PAY_PER_REQUEST",
     )
 
-    assert setup(project, session) == 1
+    assert setup(project, aws) == 1
 
     err = capsys.readouterr().err
     assert "exists with other keys than pk and sk" in err and err.count("\n") == 1
@@ -146,7 +139,10 @@ def test_a_missing_region_is_a_usage_error(capsys):
 
 def test_the_local_loop_prints_an_alert_when_the_demo_crosses_its_line(project, tmp_path, capsys):
     db = tmp_path / "alerts.sqlite3"
-    with Emulator() as emu, PushService() as push:
+    with (
+        loopback(Emulator(), lambda e: e.url) as emu,
+        loopback(PushService(), lambda p: p.origin, probe=False) as push,
+    ):
         settings = json.loads(project.read_text())
         settings["stages"]["local"]["environment_variables"]["THINGSPEAK_URL"] = emu.url
         project.write_text(json.dumps(settings))

@@ -13,7 +13,7 @@ from chalicelib.config import AlertRule, ConfigError, load_config
 from chalicelib.units import CONVERSIONS
 from tests.conftest import write_dashboards
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FILE = "chalicelib/dashboards.toml"
 
 TWO_SENSORS = """

@@ -25,10 +25,8 @@ PHONE = {
     "is_mobile": True,
     "has_touch": True,
 }
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-LIGHTHOUSE = (
-    Path(__file__).resolve().parent.parent / "tools/lighthouse/node_modules/.bin/lighthouse"
-)
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+LIGHTHOUSE = Path(__file__).resolve().parents[2] / "tools/lighthouse/node_modules/.bin/lighthouse"
 
 
 ALL_CATEGORIES = ("performance", "accessibility", "best-practices", "seo")

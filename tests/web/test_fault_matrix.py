@@ -14,7 +14,7 @@ here. Where it would hang (a resolver that times out), the row raises the same
 `socket.gaierror` getaddrinfo gives instead, so the row stays within its time bound.
 Rows where ThingSpeak answers badly talk to the shared emulator directly; the network's
 own failures (refused, DNS, connect and read timeouts) go through `FaultyLine`
-(tests/faults.py), a TCP forwarder on loopback to the emulator that can be switched.
+(tests/web/faults.py), a TCP forwarder on loopback to the emulator that can be switched.
 """
 
 from __future__ import annotations
@@ -40,12 +40,15 @@ import app as app_module
 from chalicelib.errors import ThingSpeakError
 from chalicelib.thingspeak import CONNECT_TIMEOUT, DEADLINE_SECONDS, READ_TIMEOUT
 from emulator import Emulator
+from emulator.server import SLOW_SECONDS
 from tests.conftest import SECRET_KEY
-from tests.faults import FaultyLine
+from tests.web.faults import FaultyLine
 
 CHANNEL = 1014  # the ESP8266 station: healthy, moving, public, fields 1 and 2
 HOST = "thingspeak-glance.invalid"
-ANSWER_WITHIN = 8.0  # seconds, for every request in every row
+# Seconds, for every request in every row: before the longest hang would have ended by
+# itself (the emulator's slow answer), so a busy machine cannot fail a row that holds.
+ANSWER_WITHIN = SLOW_SECONDS
 
 
 @functools.cache
@@ -341,8 +344,9 @@ def test_failure_without_a_cached_reading_gets_a_clear_error(
     error = json.loads(api.body)["error"]
     assert error["code"] == row.code and error["message"]
     if case in SECONDS:
-        low, high = SECONDS[case]
-        assert low - 0.05 <= page_seconds < high, page_seconds
+        # Not before the timeout the row is named for (a loaded machine is only slower).
+        low, _ = SECONDS[case]
+        assert low - 0.05 <= page_seconds < ANSWER_WITHIN, page_seconds
     assert_nothing_leaks([page, api], caplog)
     page_line, api_line = access_log(capsys.readouterr().out)
     assert asked_thingspeak(page_line) and page_line["error"] == row.code
@@ -434,17 +438,17 @@ def test_the_refused_port_refuses_at_once(upstream: Upstream) -> None:
     upstream.line.set("refuse")
     started = time.monotonic()
     with pytest.raises(requests.ConnectionError) as raised:
-        requests.get(f"{upstream.url(True)}/channels/{CHANNEL}/feeds.json", timeout=(3, 3))
+        requests.get(f"{upstream.url(True)}/channels/{CHANNEL}/feeds.json", timeout=(30, 30))
     assert not isinstance(raised.value, requests.Timeout)
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 10  # refused: its 30 s timeouts never came into it
 
 
 def test_the_dns_failure_fails_to_resolve_quickly(upstream: Upstream) -> None:
     upstream.dns_fails()
     started = time.monotonic()
     with pytest.raises(requests.ConnectionError) as raised:
-        requests.get(f"{upstream.url(True)}/channels/{CHANNEL}/feeds.json", timeout=(3, 3))
-    assert time.monotonic() - started < 1.0
+        requests.get(f"{upstream.url(True)}/channels/{CHANNEL}/feeds.json", timeout=(30, 30))
+    assert time.monotonic() - started < 10  # failed to resolve: no timeout came into it
     assert "NameResolutionError" in repr(raised.value) or "gaierror" in repr(raised.value)
     if upstream.dns.real_failure:
         with pytest.raises(socket.gaierror):
@@ -455,5 +459,6 @@ def test_the_listener_that_never_accepts_is_a_connect_timeout(upstream: Upstream
     upstream.line.set("no_accept")
     started = time.monotonic()
     with pytest.raises(requests.ConnectTimeout):
-        requests.get(f"{upstream.url(True)}/channels/{CHANNEL}/feeds.json", timeout=(0.5, 5))
-    assert 0.45 <= time.monotonic() - started < 2.0
+        requests.get(f"{upstream.url(True)}/channels/{CHANNEL}/feeds.json", timeout=(1, 30))
+    # The 1 s connect timeout fired, not the 30 s read timeout.
+    assert 0.95 <= time.monotonic() - started < 15

@@ -10,7 +10,6 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,102 +18,26 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
-from chalicelib.alertcheck import LEASE_SECONDS, Checker, checker_from_env, fetcher, run
+from chalicelib.alertcheck import (
+    BUDGET_SECONDS,
+    LEASE_SECONDS,
+    Checker,
+    checker_from_env,
+    fetcher,
+    run,
+)
 from chalicelib.alerts import Observation, step
 from chalicelib.alertstore import DynamoStore, EmbeddedStore, Record
 from chalicelib.config import Config, load_config
 from chalicelib.notify import render
 from chalicelib.push import parse_allowed_hosts, parse_subscription
 from chalicelib.thingspeak import ThingSpeakClient
-from deploy.alerts import ensure_table, ensure_vapid
 from emulator import PRIVATE_READ_KEY, Emulator
+from emulator.server import SLOW_SECONDS
+from tests.alerts.conftest import GARDEN, REGION, SUBJECT, Aws
 from tests.conftest import FakeClock, write_dashboards
-from tests.push_service import PushService
-
-REGION = "eu-west-1"
-SUBJECT = "mailto:alerts@example.com"
-GARDEN = """
-[[dashboard]]
-name = "garden"
-channel = 1014
-title = "Garden"
-stale_after_minutes = 30
-  [[dashboard.field]]
-  number = 1
-  label = "Temperature"
-  convert = "c_to_f"
-  [[dashboard.alert]]
-  field = 1
-  below = 32.0
-  clear_at = 34.0
-"""
-
-
-@dataclass
-class Aws:
-    """The stage's alert resources in moto, as `deploy.alerts setup` makes them."""
-
-    table: str
-    topic_arn: str
-    vapid_param: str
-    public_key: str
-    queue_url: str
-
-    @classmethod
-    def make(cls) -> Aws:
-        name = f"alerts-{uuid.uuid4().hex[:8]}"
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        ensure_table(dynamodb, name)
-        sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
-        topic = sns.create_topic(Name=name)["TopicArn"]
-        queue = sqs.create_queue(QueueName=name)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn["Attributes"]["QueueArn"])
-        param = f"/glance-test/{name}/vapid"
-        public, _ = ensure_vapid(boto3.client("ssm", region_name=REGION), param)
-        DynamoStore(name, dynamodb).set_public_key(public)
-        return cls(name, topic, param, public, queue)
-
-    def private_key(self) -> str:
-        ssm = boto3.client("ssm", region_name=REGION)
-        value: str = ssm.get_parameter(Name=self.vapid_param, WithDecryption=True)["Parameter"][
-            "Value"
-        ]
-        return value
-
-    def emails(self) -> list[str]:
-        """What the topic published since the last call (each message read once)."""
-        sqs = boto3.client("sqs", region_name=REGION)
-        found = []
-        while True:
-            got = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
-            messages = got.get("Messages", [])
-            if not messages:
-                return found
-            for message in messages:
-                body = json.loads(message["Body"])
-                found.append(f"{body['Subject']} | {body['Message']}")
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
-
-
-@pytest.fixture
-def aws(aws_credentials: None) -> Iterator[Aws]:
-    with mock_aws():
-        yield Aws.make()
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def push() -> Iterator[PushService]:
-    with PushService() as service:
-        yield service
+from tests.support.push_service import PushService
 
 
 @dataclass
@@ -122,7 +45,7 @@ class Rig:
     """One site's dashboards, checked the way check_alerts checks them."""
 
     emu: Emulator
-    aws: Aws
+    stage: Aws
     push: PushService
     config: Config
     clock: FakeClock = field(default_factory=lambda: FakeClock(datetime.now(UTC)))
@@ -131,9 +54,9 @@ class Rig:
     @property
     def env(self) -> dict[str, str]:
         return {
-            "ALERTS_TABLE": self.aws.table,
-            "ALERTS_TOPIC_ARN": self.aws.topic_arn,
-            "PUSH_VAPID_KEY_PARAM": self.aws.vapid_param,
+            "ALERTS_TABLE": self.stage.table,
+            "ALERTS_TOPIC_ARN": self.stage.topic_arn,
+            "PUSH_VAPID_KEY_PARAM": self.stage.vapid_param,
             "PUSH_VAPID_SUBJECT": SUBJECT,
             "PUSH_SERVICE_HOSTS": f"127.0.0.1:{self.push.port}",
         }
@@ -156,9 +79,9 @@ class Rig:
 
     def phone(self, dashboard: str = "garden") -> dict[str, Any]:
         """A browser subscribed to a dashboard's alerts, as the page would subscribe it."""
-        browser = self.push.subscribe(application_server_key=self.aws.public_key)
+        browser = self.push.subscribe(application_server_key=self.stage.public_key)
         allow = parse_allowed_hosts(self.env["PUSH_SERVICE_HOSTS"])
-        store = DynamoStore(self.aws.table)
+        store = DynamoStore(self.stage.table)
         store.subscribe(dashboard, parse_subscription(browser, allow), time.time())
         return browser
 
@@ -166,16 +89,16 @@ class Rig:
         return [json.loads(m)["body"] for m in self.push.messages_for(browser)]
 
 
-def rig_for(emu: Emulator, aws: Aws, push: PushService, tmp: Path, toml: str = GARDEN) -> Rig:
+def rig_for(emu: Emulator, stage: Aws, push: PushService, tmp: Path, toml: str = GARDEN) -> Rig:
     env = {"THINGSPEAK_URL": emu.url, **write_dashboards(tmp, toml)}
-    return Rig(emu, aws, push, load_config(env, root=tmp))
+    return Rig(emu, stage, push, load_config(env, root=tmp))
 
 
 @pytest.fixture
-def rig(emu: Emulator, aws: Aws, push: PushService, tmp_path: Path) -> Rig:
+def rig(emu: Emulator, stage: Aws, push: PushService, tmp_path: Path) -> Rig:
     emu.go_quiet(1014)  # only the readings a test posts from now on
     emu.add_entry(1014, {1: "5.0"})  # 41 °F
-    return rig_for(emu, aws, push, tmp_path)
+    return rig_for(emu, stage, push, tmp_path)
 
 
 def hhmm(at: datetime) -> str:
@@ -193,7 +116,7 @@ def test_a_sensor_going_quiet_and_coming_back_is_told_once_each_by_email_and_pus
     rig.later(47)
 
     rig.check(times=3)
-    assert rig.aws.emails() == [
+    assert rig.stage.emails() == [
         f"Alert: Garden | Garden: no new reading for 47 min (last at {hhmm(last)})"
     ]
     assert rig.pushed(phone) == [f"Garden: no new reading for 47 min (last at {hhmm(last)})"]
@@ -202,7 +125,7 @@ def test_a_sensor_going_quiet_and_coming_back_is_told_once_each_by_email_and_pus
     rig.emu.add_entry(1014, {1: "5.2"}, created_at=back)
     rig.clock.now = back + timedelta(minutes=1)
     rig.check(times=2)
-    assert rig.aws.emails() == [
+    assert rig.stage.emails() == [
         f"Alert: Garden | Garden: new readings again (latest at {hhmm(back)})"
     ]
     [_, push_back] = rig.push.messages_for(phone)
@@ -228,7 +151,7 @@ def test_a_threshold_crossed_and_cleared_is_told_in_the_unit_the_page_shows(rig)
         f"Garden: Temperature 31.6 °F, below 32 °F (at {hhmm(cold)})",
         f"Garden: Temperature 34.3 °F, no longer below 32 °F (at {hhmm(datetime.now(UTC))})",
     ]
-    assert [email.split(" | ")[1] for email in rig.aws.emails()] == expected
+    assert [email.split(" | ")[1] for email in rig.stage.emails()] == expected
     assert rig.pushed(phone) == expected
 
 
@@ -246,7 +169,7 @@ def test_a_value_hovering_at_the_line_is_one_notification_per_change_of_state(ri
         alarm = now_alarm
         rig.check()
 
-    emails, pushes = rig.aws.emails(), rig.pushed(phone)
+    emails, pushes = rig.stage.emails(), rig.pushed(phone)
     assert changes == 3  # below, cleared at 34.3, below again
     assert len(emails) == len(pushes) == changes
     print(
@@ -260,7 +183,7 @@ def test_overlapping_checks_send_one_notification_for_one_change(rig):
     rig.check()
     rig.emu.add_entry(1014, {1: "-1.0"})
     # Eight invocations at once, each as a cold start with its own store and client.
-    checkers = [rig.checker(store=DynamoStore(rig.aws.table)) for _ in range(8)]
+    checkers = [rig.checker(store=DynamoStore(rig.stage.table)) for _ in range(8)]
     start = threading.Barrier(len(checkers))
     results: list[list[dict[str, Any]]] = []
 
@@ -278,7 +201,7 @@ def test_overlapping_checks_send_one_notification_for_one_change(rig):
     notified = [n for lines in results for line in lines for n in line["notified"]]
     assert len(results) == 8
     assert len(notified) == 1
-    assert len(rig.aws.emails()) == 1
+    assert len(rig.stage.emails()) == 1
     assert len(rig.pushed(phone)) == 1
 
 
@@ -297,7 +220,7 @@ def test_thingspeak_failing_is_no_quiet_alarm_but_one_cant_check_and_one_works_a
 
     assert [line["outcome"] for line in lines] == ["thingspeak_error"] * 6
     assert all(line["error"] == "thingspeak_unavailable" for line in lines)
-    assert [email.split(" | ")[1] for email in rig.aws.emails()] == [
+    assert [email.split(" | ")[1] for email in rig.stage.emails()] == [
         f"Garden: can't check the readings since {hhmm(started)} "
         "(ThingSpeak is not answering properly)",
         f"Garden: readings can be checked again (at {hhmm(rig.clock.now)})",
@@ -322,7 +245,7 @@ def test_a_subscription_the_push_service_says_is_gone_is_removed(rig):
         "gone": 1,
         "failed": 0,
     }
-    left = DynamoStore(rig.aws.table).subscriptions("garden", time.time())
+    left = DynamoStore(rig.stage.table).subscriptions("garden", time.time())
     assert [s.endpoint for s in left] == [kept["endpoint"]]
     assert len(rig.pushed(kept)) == 2
     assert len([r for r in rig.push.requests if r.status == 410]) == 1
@@ -343,7 +266,7 @@ def test_a_stored_endpoint_off_the_current_allow_list_is_never_contacted(rig):
     assert line["notified"][0]["failed"] == 1
     assert rig.push.connections == 0
     assert rig.pushed(stranger) == []
-    assert len(rig.aws.emails()) == 1  # email does not depend on it
+    assert len(rig.stage.emails()) == 1  # email does not depend on it
 
 
 # --- exactly once, across failures -----------------------------------------------------------
@@ -352,18 +275,18 @@ def test_a_stored_endpoint_off_the_current_allow_list_is_never_contacted(rig):
 def test_a_change_whose_check_died_before_sending_is_sent_once_by_a_later_check(rig):
     phone = rig.phone()
     rig.emu.add_entry(1014, {1: "-2.0"})
-    store = DynamoStore(rig.aws.table)
+    store = DynamoStore(rig.stage.table)
     checker = rig.checker()
     # The check wins the write, then dies before sending: its notice and lease stay.
     died = _record_without_sending(checker, store)
     assert died.outbox is not None
 
     rig.check()  # within the lease: the dead check might still be sending
-    assert rig.aws.emails() == []
+    assert rig.stage.emails() == []
 
     rig.later(6)  # the lease (5 min) is over
     rig.check(times=2)
-    assert len(rig.aws.emails()) == 1
+    assert len(rig.stage.emails()) == 1
     assert len(rig.pushed(phone)) == 1
     assert store.records("garden")["field1-below-32"].outbox is None
 
@@ -392,13 +315,15 @@ stale_after_minutes = 5
 """
 
 
-def test_no_key_or_endpoint_ever_reaches_a_log_line_or_the_result(emu, aws, push, tmp_path, caplog):
+def test_no_key_or_endpoint_ever_reaches_a_log_line_or_the_result(
+    emu, stage, push, tmp_path, caplog
+):
     caplog.set_level(logging.DEBUG)
     param = f"/glance-test/{uuid.uuid4().hex[:8]}/vault"
     boto3.client("ssm", region_name=REGION).put_parameter(
         Name=param, Value=PRIVATE_READ_KEY, Type="SecureString"
     )
-    rig = rig_for(emu, aws, push, tmp_path, PRIVATE.format(param=param))
+    rig = rig_for(emu, stage, push, tmp_path, PRIVATE.format(param=param))
     phone = rig.phone("vault")
     gone = rig.phone("vault")
     push.answer(gone, 410)
@@ -414,7 +339,7 @@ def test_no_key_or_endpoint_ever_reaches_a_log_line_or_the_result(emu, aws, push
     logged = out.getvalue() + "".join(r.getMessage() for r in caplog.records)
     results = json.dumps([first, *runs])
     assert first["notified"] == 1 and len(rig.pushed(phone)) == 2  # quiet, can't check
-    for secret in (aws.private_key(), PRIVATE_READ_KEY, phone["endpoint"], gone["endpoint"]):
+    for secret in (stage.private_key(), PRIVATE_READ_KEY, phone["endpoint"], gone["endpoint"]):
         assert secret not in logged
         assert secret not in results
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
@@ -426,10 +351,10 @@ def test_no_key_or_endpoint_ever_reaches_a_log_line_or_the_result(emu, aws, push
 
 
 def test_a_check_that_cannot_finish_in_its_budget_is_logged_and_holds_no_one_up(
-    emu, aws, push, tmp_path
+    emu, stage, push, tmp_path
 ):
     toml = GARDEN + '\n[[dashboard]]\nname = "slow"\nchannel = 1004\n'
-    rig = rig_for(emu, aws, push, tmp_path, toml)
+    rig = rig_for(emu, stage, push, tmp_path, toml)
     started = time.monotonic()
 
     lines = rig.checker().check_all(budget=1.0)
@@ -439,17 +364,19 @@ def test_a_check_that_cannot_finish_in_its_budget_is_logged_and_holds_no_one_up(
         "garden": "ok",
         "slow": "timed_out",
     }
-    assert took < 2.0
+    # The slow channel answers only after SLOW_SECONDS: the check gave up on it, it did not
+    # wait it out (generous for a busy machine, and still far from 15 s).
+    assert took < SLOW_SECONDS / 3
 
 
-def test_check_duration_for_many_dashboards(emu, aws, push, tmp_path):
+def test_24_dashboards_are_checked_well_within_the_checks_budget(emu, stage, push, tmp_path):
     channels = [12397, 1002, 1003, 1011, 1014, 1015, 1016, 1017]
     toml = "".join(
         f'[[dashboard]]\nname = "d{i}"\nchannel = {channels[i % len(channels)]}\n'
         f"  [[dashboard.alert]]\n  field = 1\n  above = 1e9\n"
         for i in range(24)
     )
-    rig = rig_for(emu, aws, push, tmp_path, toml)
+    rig = rig_for(emu, stage, push, tmp_path, toml)
     timings = []
     for _ in range(3):
         started = time.monotonic()
@@ -461,14 +388,15 @@ def test_check_duration_for_many_dashboards(emu, aws, push, tmp_path):
         f"\ncheck of 24 dashboards on 8 channels (moto DynamoDB, emulator): "
         f"{', '.join(f'{t * 1000:.0f} ms' for t in timings)}"
     )
-    assert max(timings[1:]) < 5.0
+    # Well inside the scheduled check's own budget (a third of it), even on a busy machine.
+    assert max(timings[1:]) < BUDGET_SECONDS / 3
 
 
 # --- the embedded store behaves like the table ----------------------------------------------
 
 
-def test_the_embedded_store_gives_the_same_notifications(emu, aws, push, tmp_path):
-    rig = rig_for(emu, aws, push, tmp_path)
+def test_the_embedded_store_gives_the_same_notifications(emu, stage, push, tmp_path):
+    rig = rig_for(emu, stage, push, tmp_path)
     store = EmbeddedStore(str(tmp_path / "alerts.sqlite3"))
     said: list[str] = []
     env = {"PUSH_SERVICE_HOSTS": f"127.0.0.1:{push.port}"}

@@ -21,7 +21,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from chalicelib import static
 from emulator import DEMO_CHANNEL_ID, Emulator
-from tests.browser import PHONE
+from tests.support.browser import PHONE
+from tests.support.servers import loopback
 
 DASHBOARD = "/d/weather"
 FETCHES_ELSEWHERE = re.compile(r"importScripts|https?://")
@@ -195,7 +196,7 @@ def test_offline_a_page_never_opened_on_this_phone_says_so(context: BrowserConte
 def test_a_new_deploy_takes_over_open_pages_and_drops_the_old_copies(
     context: BrowserContext, served_app: str
 ):
-    with Redeployable(served_app) as site:
+    with loopback(Redeployable(served_app), lambda r: r.url) as site:
         page = context.new_page()
         errors = errors_of(page)
         url = site.url + DASHBOARD

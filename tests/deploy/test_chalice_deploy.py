@@ -1,5 +1,5 @@
 """`chalice deploy`, a redeploy and `chalice delete` of the prod stage, run as a user would,
-against moto's server (tests/moto_chalice.py fills the gaps moto 5.2.5 has for Chalice).
+against moto's server (tests/deploy/moto_chalice.py fills the gaps moto 5.2.5 has for Chalice).
 
 What the account holds is read back with boto3 and compared with .chalice/config.json, the
 checked-in IAM policies and the routes and functions the app defines. Expectations are
@@ -29,7 +29,7 @@ import boto3
 import pytest
 
 from scripts.local_app import NOT_SHIPPED, ROOT
-from tests.moto_chalice import MotoServer, moto_server
+from tests.deploy.moto_chalice import MotoServer, moto_server
 
 pytestmark = pytest.mark.slow
 

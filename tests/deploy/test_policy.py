@@ -11,7 +11,7 @@ from typing import Any
 
 from deploy.policy import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # The one read key the prod dashboards file names.

@@ -12,20 +12,13 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from chalicelib.errors import ReadKeyUnavailable
 from chalicelib.secrets import SsmReadKey
 from emulator import PRIVATE_CHANNEL_ID, PRIVATE_READ_KEY
 
 PARAMETER = "/thingspeak-glance/read-api-key"
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def aws(aws_credentials):
-    with mock_aws():
-        yield boto3.client("ssm")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def private_channel_client(make_client, emulated):
@@ -41,7 +34,7 @@ def private_channel_client(make_client, emulated):
 
 def test_private_channel_is_read_with_the_key_from_ssm(aws, make_client, emulated, caplog):
     caplog.set_level(logging.DEBUG)
-    aws.put_parameter(Name=PARAMETER, Value=PRIVATE_READ_KEY, Type="SecureString")
+    aws.client("ssm").put_parameter(Name=PARAMETER, Value=PRIVATE_READ_KEY, Type="SecureString")
     client = private_channel_client(make_client, emulated)
     page = client.http.get("/")
     api = client.http.get("/api/latest")
@@ -55,10 +48,10 @@ def test_private_channel_is_read_with_the_key_from_ssm(aws, make_client, emulate
 
 
 def test_the_key_is_fetched_once_per_warm_container(aws, make_client, emulated):
-    aws.put_parameter(Name=PARAMETER, Value=PRIVATE_READ_KEY, Type="SecureString")
+    aws.client("ssm").put_parameter(Name=PARAMETER, Value=PRIVATE_READ_KEY, Type="SecureString")
     client = private_channel_client(make_client, emulated)
     assert client.http.get("/").status_code == 200
-    aws.delete_parameter(Name=PARAMETER)
+    aws.client("ssm").delete_parameter(Name=PARAMETER)
     # The container still holds the key: later views do not need SSM.
     assert client.http.get("/").status_code == 200
     assert len(emulated.requests) == 2

@@ -30,7 +30,8 @@ from emulator import (
     Emulator,
 )
 from scripts.local_app import serve
-from tests.browser import PHONE
+from tests.support.browser import PHONE
+from tests.support.servers import loopback
 
 FAST = SCENARIO_CHANNELS["fast"]  # an entry every second: 8000 entries are 2 h 13 min
 YOUNG = SCENARIO_CHANNELS["empty"]  # given three days of entries below
@@ -67,7 +68,7 @@ read_api_key_env = "PRIVATE_KEY"
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[Emulator]:
-    with Emulator() as emu:
+    with loopback(Emulator(), lambda e: e.url) as emu:
         for channel in (DEMO_CHANNEL_ID, FAST):
             emu.go_quiet(channel)
         began = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
@@ -453,7 +454,7 @@ def test_a_window_plan_stays_under_the_cap_and_tiles_the_range():
 @pytest.fixture(scope="module")
 def served(upstream: Emulator) -> Iterator[str]:
     """`chalice local` with the demo dashboards, on this module's emulator."""
-    with serve(upstream.url) as local:
+    with loopback(serve(upstream.url), lambda app: app.url) as local:
         yield local.url
 
 

@@ -40,8 +40,9 @@ from chalicelib.alertstore import EmbeddedStore
 from chalicelib.notify import Notice
 from emulator import Emulator
 from scripts.local_app import serve
-from tests.browser import ARTIFACTS, CHROMIUM, FLAGS, PHONE, run_lighthouse
-from tests.push_service import PushService
+from tests.support.browser import ARTIFACTS, CHROMIUM, FLAGS, PHONE, run_lighthouse
+from tests.support.push_service import PushService
+from tests.support.servers import loopback
 
 DASHBOARD = "weather"  # the demo file's first dashboard
 PAGE = f"/d/{DASHBOARD}"
@@ -125,7 +126,7 @@ def test_the_worker_carries_the_push_handlers_and_the_merged_file_is_gone(
     worker = make_client().http.get("/sw.js").body.decode()
     assert 'addEventListener("push"' in worker
     assert 'addEventListener("notificationclick"' in worker
-    assert not (Path(__file__).resolve().parent.parent / "templates" / "sw-push.js").exists()
+    assert not (Path(__file__).resolve().parents[2] / "templates" / "sw-push.js").exists()
 
 
 # --- a loopback stand-in for Chromium's push registration ---------------------------------
@@ -198,6 +199,7 @@ class GcmStandIn:
 class AlertsSite:
     url: str
     db: Path
+    push: PushService  # the loopback push service the site may send to
 
     def subscriptions(self) -> list[str]:
         store = EmbeddedStore(str(self.db))
@@ -210,32 +212,31 @@ class AlertsSite:
 
 
 @pytest.fixture(scope="module")
-def push() -> Iterator[PushService]:
-    with PushService() as service:
-        yield service
-
-
-@pytest.fixture(scope="module")
-def alerts_site(emulator: Emulator, push: PushService) -> Iterator[AlertsSite]:
+def alerts_site(emulator: Emulator) -> Iterator[AlertsSite]:
     """`chalice local` as `ALERTS_DB=... make serve` runs it, with the push key pair that
-    `make alerts` makes on its first run already in the file."""
-    with tempfile.TemporaryDirectory() as tmp:
+    `make alerts` makes on its first run already in the file, and a push service of its own
+    (the site lives for the module, so its push service does too)."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        loopback(PushService(), lambda service: service.origin, probe=False) as push,
+    ):
         db = Path(tmp) / "alerts.sqlite3"
         EmbeddedStore(str(db)).local_vapid_keys()
         hosts = f"127.0.0.1:{push.port},{CHROMIUM_PUSH_HOST}"
-        with serve(
+        local_app = serve(
             emulator.url,
             ALERTS_DB=str(db),
             PUSH_SERVICE_HOSTS=hosts,
             CACHE_TTL_SECONDS="1",
             REFRESH_SECONDS="2",
-        ) as local:
-            yield AlertsSite(local.url, db)
+        )
+        with loopback(local_app, lambda local: local.url) as local:
+            yield AlertsSite(local.url, db, push)
 
 
 @pytest.fixture(scope="module")
 def gcm() -> Iterator[GcmStandIn]:
-    with GcmStandIn() as standin:
+    with loopback(GcmStandIn(), lambda g: g.url) as standin:
         yield standin
 
 
@@ -336,7 +337,7 @@ def browser_subscription(page: Page) -> dict[str, Any] | None:
 
 @pytest.mark.slow
 def test_the_bell_subscribes_the_phone_and_an_alert_pushed_to_it_is_shown(
-    phone: BrowserContext, alerts_site: AlertsSite, gcm: GcmStandIn, push: PushService
+    phone: BrowserContext, alerts_site: AlertsSite, gcm: GcmStandIn
 ) -> None:
     page = phone.pages[0] if phone.pages else phone.new_page()
     errors = errors_of(page)
@@ -357,7 +358,7 @@ def test_the_bell_subscribes_the_phone_and_an_alert_pushed_to_it_is_shown(
     # The browser registered with the site's own VAPID key, and the site stored exactly it.
     assert gcm.registrations[-1].fields["sender"] == alerts_site.public_key()
     assert alerts_site.subscriptions() == [subscription["endpoint"]]
-    assert push.connections == 0  # subscribing sends nothing to any push service
+    assert alerts_site.push.connections == 0  # subscribing sends nothing to any push service
 
     quiet = Notice(
         "quiet",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import ARTIFACTS, run_lighthouse
+from tests.support.browser import ARTIFACTS, run_lighthouse
 
 pytestmark = pytest.mark.slow
 

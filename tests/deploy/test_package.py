@@ -22,8 +22,9 @@ import pytest
 
 from emulator import DEMO_CHANNEL_ID, Emulator
 from scripts.local_app import proxy_event, without_app_settings
+from tests.support.servers import loopback
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHALICE = Path(sys.executable).parent / "chalice"
 
 pytestmark = pytest.mark.slow
@@ -164,6 +165,8 @@ LAMBDA_RUNNER = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import app
+
+from tests.support.servers import loopback
 event = json.loads(sys.argv[2])
 
 class Context:
@@ -214,7 +217,7 @@ def invoke(
 
 
 def test_unpacked_package_serves_the_page_on_a_bare_interpreter(unpacked):
-    with Emulator() as emu:
+    with loopback(Emulator(), lambda e: e.url) as emu:
         response = invoke(unpacked, emu.url, "/d/weather", "/d/{name}")
     assert response["statusCode"] == 200
     headers = response["headers"]
@@ -232,7 +235,7 @@ def test_unpacked_package_serves_the_page_on_a_bare_interpreter(unpacked):
 def test_on_lambda_the_web_function_asks_thingspeak_while_it_starts(unpacked):
     """Lambda names the handler it runs: the web function starts its first read at once
     (the overview's, for the demo's two dashboards), and the first view finds it done."""
-    with Emulator() as emu:
+    with loopback(Emulator(), lambda e: e.url) as emu:
         response = invoke(unpacked, emu.url, "/", _HANDLER="app.app")
         asked = [(r.path, r.query["results"]) for r in emu.requests]
     assert response["statusCode"] == 200
@@ -245,14 +248,14 @@ def test_on_lambda_the_web_function_asks_thingspeak_while_it_starts(unpacked):
 
 
 def test_the_alert_checker_does_not_prefetch_pages(unpacked):
-    with Emulator() as emu:
+    with loopback(Emulator(), lambda e: e.url) as emu:
         invoke(unpacked, emu.url, "/api/latest", _HANDLER="app.check_alerts")
         asked = [r.query.get("minutes") for r in emu.requests]
     assert asked == ["1445"]  # only the request's own read: nothing fetched at start-up
 
 
 def test_unpacked_package_serves_the_json_api(unpacked):
-    with Emulator() as emu:
+    with loopback(Emulator(), lambda e: e.url) as emu:
         response = invoke(unpacked, emu.url, "/api/latest")
     assert response["statusCode"] == 200
     data = json.loads(response["body"])

@@ -5,48 +5,27 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from chalice.test import Client
-from moto import mock_aws
 
 from chalicelib.alertstore import MAX_SUBSCRIPTIONS, DynamoStore
-from emulator import Emulator
+from tests.alerts.conftest import GARDEN, REGION, Aws
 from tests.conftest import app_module
-from tests.push_service import PushService
-from tests.test_alerts import GARDEN, REGION, Aws
+from tests.support.push_service import PushService
+from tests.support.servers import loopback
 
 JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture
-def aws(aws_credentials: None) -> Iterator[Aws]:
-    with mock_aws():
-        yield Aws.make()
-
-
-@pytest.fixture
-def push() -> Iterator[PushService]:
-    with PushService() as service:
-        yield service
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        emulator.go_quiet(1014)
-        yield emulator
-
-
-@pytest.fixture
-def alerts_env(monkeypatch, aws, push) -> dict[str, str]:
+def alerts_env(monkeypatch, stage, push) -> dict[str, str]:
     env = {
-        "ALERTS_TABLE": aws.table,
-        "ALERTS_TOPIC_ARN": aws.topic_arn,
-        "PUSH_VAPID_KEY_PARAM": aws.vapid_param,
+        "ALERTS_TABLE": stage.table,
+        "ALERTS_TOPIC_ARN": stage.topic_arn,
+        "PUSH_VAPID_KEY_PARAM": stage.vapid_param,
         "PUSH_VAPID_SUBJECT": "mailto:alerts@example.com",
         "PUSH_SERVICE_HOSTS": f"127.0.0.1:{push.port}",
     }
@@ -57,6 +36,7 @@ def alerts_env(monkeypatch, aws, push) -> dict[str, str]:
 
 @pytest.fixture
 def client(make_client, emu, alerts_env) -> Client:
+    emu.go_quiet(1014)  # only the readings a test posts from now on
     return make_client({"THINGSPEAK_URL": emu.url}, dashboards=GARDEN)
 
 
@@ -70,19 +50,19 @@ def body_of(response: Any) -> dict[str, Any]:
     return data
 
 
-def stored(aws: Aws) -> list[str]:
-    return [s.endpoint for s in DynamoStore(aws.table).subscriptions("garden", time.time())]
+def stored(stage: Aws) -> list[str]:
+    return [s.endpoint for s in DynamoStore(stage.table).subscriptions("garden", time.time())]
 
 
 # --- the key ---------------------------------------------------------------------------------
 
 
-def test_the_page_gets_the_public_push_key_and_never_the_private_one(client, aws):
+def test_the_page_gets_the_public_push_key_and_never_the_private_one(client, stage):
     response = client.http.get("/api/push/key")
 
     assert response.status_code == 200
-    assert body_of(response) == {"publicKey": aws.public_key}
-    assert aws.private_key() not in response.body.decode()
+    assert body_of(response) == {"publicKey": stage.public_key}
+    assert stage.private_key() not in response.body.decode()
     head = client.http.request("HEAD", "/api/push/key")
     assert (head.status_code, head.body) == (200, b"")
 
@@ -102,12 +82,12 @@ def test_without_alerts_set_up_the_routes_say_so_in_json(make_client, emu, push,
 
 
 def test_a_table_without_its_key_yet_is_not_ready_and_a_missing_table_is_unavailable(
-    make_client, emu, aws, monkeypatch, capsys
+    make_client, emu, stage, monkeypatch, capsys
 ):
     boto3.client("dynamodb", region_name=REGION).delete_item(
-        TableName=aws.table, Key={"pk": {"S": "meta"}, "sk": {"S": "vapid"}}
+        TableName=stage.table, Key={"pk": {"S": "meta"}, "sk": {"S": "vapid"}}
     )
-    monkeypatch.setenv("ALERTS_TABLE", aws.table)
+    monkeypatch.setenv("ALERTS_TABLE", stage.table)
     client = make_client({"THINGSPEAK_URL": emu.url}, dashboards=GARDEN)
     not_ready = client.http.get("/api/push/key")
     monkeypatch.setenv("ALERTS_TABLE", "no-such-table")
@@ -127,20 +107,20 @@ def test_a_table_without_its_key_yet_is_not_ready_and_a_missing_table_is_unavail
 # --- subscribing -----------------------------------------------------------------------------
 
 
-def test_subscribing_is_201_and_idempotent_and_unsubscribing_is_204(client, aws, push):
-    browser = push.subscribe(application_server_key=aws.public_key)
+def test_subscribing_is_201_and_idempotent_and_unsubscribing_is_204(client, stage, push):
+    browser = push.subscribe(application_server_key=stage.public_key)
     browser["expirationTime"] = None  # as PushSubscription.toJSON() gives it
     body = {"dashboard": "garden", "subscription": browser}
 
     first, again = post(client, body), post(client, body)
     assert (first.status_code, again.status_code) == (201, 201)
     assert body_of(first) == {"dashboard": "garden", "subscribed": True}
-    assert stored(aws) == [browser["endpoint"]]
+    assert stored(stage) == [browser["endpoint"]]
 
     gone, gone_again = post(client, body, "DELETE"), post(client, body, "DELETE")
     assert (gone.status_code, gone_again.status_code) == (204, 204)
     assert gone.body in (b"", "")
-    assert stored(aws) == []
+    assert stored(stage) == []
 
 
 def test_an_unknown_dashboard_is_a_404_in_json(client, push):
@@ -197,17 +177,18 @@ def test_a_body_over_the_limit_is_refused_unread(client, push):
     assert body_of(response)["error"]["code"] == "too_large"
 
 
-def test_an_endpoint_off_the_allow_list_is_a_400_and_never_contacted(client, aws):
-    with PushService() as elsewhere:  # a push service on a port nobody listed
+def test_an_endpoint_off_the_allow_list_is_a_400_and_never_contacted(client, stage):
+    # A push service on a port nobody listed.
+    with loopback(PushService(), lambda p: p.origin, probe=False) as elsewhere:
         response = post(client, {"dashboard": "garden", "subscription": elsewhere.subscribe()})
         assert elsewhere.connections == 0
 
     assert response.status_code == 400
     assert "not a push service this app sends to" in body_of(response)["error"]["message"]
-    assert stored(aws) == []
+    assert stored(stage) == []
 
 
-def test_a_dashboard_takes_at_most_its_cap_of_subscriptions(client, aws, push):
+def test_a_dashboard_takes_at_most_its_cap_of_subscriptions(client, stage, push):
     browsers = [push.subscribe() for _ in range(MAX_SUBSCRIPTIONS + 1)]
     answers = [
         post(client, {"dashboard": "garden", "subscription": b}).status_code for b in browsers
@@ -216,10 +197,10 @@ def test_a_dashboard_takes_at_most_its_cap_of_subscriptions(client, aws, push):
 
     assert answers == [201] * MAX_SUBSCRIPTIONS + [409]
     assert known_again.status_code == 201  # a browser already subscribed is renewed
-    assert len(stored(aws)) == MAX_SUBSCRIPTIONS
+    assert len(stored(stage)) == MAX_SUBSCRIPTIONS
 
 
-def test_unsubscribing_needs_only_the_endpoint_and_refuses_a_missing_one(client, aws, push):
+def test_unsubscribing_needs_only_the_endpoint_and_refuses_a_missing_one(client, stage, push):
     browser = push.subscribe()
     post(client, {"dashboard": "garden", "subscription": browser})
 
@@ -230,14 +211,14 @@ def test_unsubscribing_needs_only_the_endpoint_and_refuses_a_missing_one(client,
 
     assert bad.status_code == 400
     assert good.status_code == 204
-    assert stored(aws) == []
+    assert stored(stage) == []
 
 
 # --- check_alerts as Lambda runs it ----------------------------------------------------------
 
 
-def test_check_alerts_invoked_on_its_schedule_checks_and_notifies(client, aws, push, emu, capsys):
-    browser = push.subscribe(application_server_key=aws.public_key)
+def test_check_alerts_invoked_on_its_schedule_checks_and_notifies(client, stage, push, emu, capsys):
+    browser = push.subscribe(application_server_key=stage.public_key)
     assert post(client, {"dashboard": "garden", "subscription": browser}).status_code == 201
     emu.add_entry(1014, {1: "-2.0"})  # 28.4 °F
     event = client.events.generate_cw_event(
@@ -249,13 +230,13 @@ def test_check_alerts_invoked_on_its_schedule_checks_and_notifies(client, aws, p
 
     assert first.payload["checked"] == 1 and first.payload["notified"] == 1
     assert second.payload["notified"] == 0
-    [email] = aws.emails()
+    [email] = stage.emails()
     assert email.startswith("Alert: Garden | Garden: Temperature 28.4 °F, below 32 °F (at ")
     [message] = push.messages_for(browser)
     assert json.loads(message)["body"] == email.split(" | ")[1]
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if '"alert_check"' in x]
     assert [line["dashboard"] for line in lines] == ["garden", "garden"]
-    assert aws.private_key() not in json.dumps([first.payload, second.payload, lines])
+    assert stage.private_key() not in json.dumps([first.payload, second.payload, lines])
 
 
 def test_check_alerts_without_alerts_set_up_says_so_and_does_nothing(
