@@ -144,12 +144,13 @@ def test_a_threshold_crossed_and_cleared_is_told_in_the_unit_the_page_shows(rig)
     rig.emu.add_entry(1014, {1: "-0.2"}, created_at=cold)  # 31.64 °F, shown as 31.6
 
     rig.check(times=2)
-    rig.emu.add_entry(1014, {1: "1.3"})  # 34.3 °F: past clear_at
+    warm = datetime.now(UTC)  # the entry's own time, not a clock read after the fact
+    rig.emu.add_entry(1014, {1: "1.3"}, created_at=warm)  # 34.3 °F: past clear_at
     rig.check(times=2)
 
     expected = [
         f"Garden: Temperature 31.6 °F, below 32 °F (at {hhmm(cold)})",
-        f"Garden: Temperature 34.3 °F, no longer below 32 °F (at {hhmm(datetime.now(UTC))})",
+        f"Garden: Temperature 34.3 °F, no longer below 32 °F (at {hhmm(warm)})",
     ]
     assert [email.split(" | ")[1] for email in rig.stage.emails()] == expected
     assert rig.pushed(phone) == expected
@@ -422,14 +423,15 @@ def test_the_embedded_store_gives_the_same_notifications(emu, stage, push, tmp_p
         made.check_all()
 
     emu.go_quiet(1014)
-    emu.add_entry(1014, {1: "-2.0"})
+    cold = datetime.now(UTC)  # the entry's own time, not a clock read after the fact
+    emu.add_entry(1014, {1: "-2.0"}, created_at=cold)
     for _ in range(3):
         check()
     rig.later(40)
     check()
 
     assert said == [
-        f"Garden: Temperature 28.4 °F, below 32 °F (at {hhmm(datetime.now(UTC))})",
+        f"Garden: Temperature 28.4 °F, below 32 °F (at {hhmm(cold)})",
         said[1],
     ]
     assert said[1].startswith("Garden: no new reading for 40 min")

@@ -188,6 +188,7 @@ def test_an_endpoint_off_the_allow_list_is_a_400_and_never_contacted(client, sta
     assert stored(stage) == []
 
 
+@pytest.mark.slow  # the cap's worth of subscriptions, each a VAPID-signed request
 def test_a_dashboard_takes_at_most_its_cap_of_subscriptions(client, stage, push):
     browsers = [push.subscribe() for _ in range(MAX_SUBSCRIPTIONS + 1)]
     answers = [

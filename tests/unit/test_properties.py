@@ -207,6 +207,7 @@ def get_both(sent: Any) -> tuple[Any, HTTPResponse, HTTPResponse]:
 
 
 @SETTINGS
+@pytest.mark.slow
 @given(sent=payload)
 def test_any_payload_gives_a_valid_page_and_json_never_a_500(sent: Any) -> None:
     EXAMPLES["any payload"] += 1
@@ -218,6 +219,7 @@ def test_any_payload_gives_a_valid_page_and_json_never_a_500(sent: Any) -> None:
 
 
 @SETTINGS
+@pytest.mark.slow
 @given(sent=shaped)
 def test_every_string_from_thingspeak_is_escaped_in_the_page_and_exact_in_json(
     sent: Any,
@@ -267,6 +269,7 @@ headers = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(
     route=st.sampled_from(["/", "/api/latest", "/{}", "/{}/{}", "raw"]),
