@@ -45,7 +45,7 @@ NOT_FOUND = {
 
 def feeds(emulator: Emulator, channel: int, **query: str) -> requests.Response:
     url = f"{emulator.url}/channels/{channel}/feeds.json"
-    return requests.get(url, params=query, timeout=5)
+    return requests.get(url, params=query, timeout=60)  # a busy machine, not a hang
 
 
 def data(emulator: Emulator, channel: int, **query: str) -> dict[str, Any]:
@@ -164,16 +164,16 @@ def test_added_entry_is_the_newest(emu: Emulator) -> None:
 
 def test_write_api_appends_to_the_demo_channel(emu: Emulator) -> None:
     posted = requests.post(
-        f"{emu.url}/update", data={"api_key": DEMO_WRITE_KEY, "field4": "71.5"}, timeout=5
+        f"{emu.url}/update", data={"api_key": DEMO_WRITE_KEY, "field4": "71.5"}, timeout=60
     )
     assert posted.status_code == 200 and int(posted.text) > 0
     assert data(emu, DEMO_CHANNEL_ID, results="1")["feeds"][-1]["field4"] == "71.5"
     query = {"api_key": DEMO_WRITE_KEY, "field2": "3.5"}
-    got = requests.get(f"{emu.url}/update", params=query, timeout=5)
+    got = requests.get(f"{emu.url}/update", params=query, timeout=60)
     newest = data(emu, DEMO_CHANNEL_ID, results="1")["feeds"][-1]
     assert int(got.text) == int(posted.text) + 1 == newest["entry_id"]
     assert (newest["field2"], newest["field4"]) == ("3.5", None)
-    wrong = requests.get(f"{emu.url}/update", params={"api_key": "NOPE"}, timeout=5)
+    wrong = requests.get(f"{emu.url}/update", params={"api_key": "NOPE"}, timeout=60)
     assert (wrong.status_code, wrong.text) == (200, "0")
 
 
@@ -227,12 +227,12 @@ def test_celsius_channel_moves_in_celsius(emulator: Emulator) -> None:
 
 def test_unknown_channels_and_paths_are_404(emulator: Emulator) -> None:
     for path in ("/channels/424242/feeds.json", "/channels/12397/nothing.json", "/"):
-        answer = requests.get(emulator.url + path, timeout=5)
+        answer = requests.get(emulator.url + path, timeout=60)
         assert answer.status_code == 404 and answer.json() == NOT_FOUND
 
 
 def test_last_json_is_the_newest_entry(emulator: Emulator) -> None:
-    last = requests.get(f"{emulator.url}/channels/{DEMO_CHANNEL_ID}/feeds/last.json", timeout=5)
+    last = requests.get(f"{emulator.url}/channels/{DEMO_CHANNEL_ID}/feeds/last.json", timeout=60)
     newest = data(emulator, DEMO_CHANNEL_ID, results="1")["feeds"][-1]
     assert last.json()["entry_id"] in (newest["entry_id"], newest["entry_id"] - 1)
     assert "channel" not in last.json()
@@ -322,10 +322,13 @@ def test_trickle_sends_headers_at_once_then_a_byte_at_a_time(emulator: Emulator)
         headers_at = time.monotonic()
         assert answer.status_code == 200
         assert answer.raw.read(1) == b"{"
-        first_byte_at = time.monotonic()
-    # The headers came before the body's first byte, which waited its interval (load can
-    # only make that wait longer, never shorter).
-    assert first_byte_at - headers_at >= TRICKLE_INTERVAL * 0.9
+        for _ in range(4):
+            assert len(answer.raw.read(1)) == 1
+        fifth_byte_at = time.monotonic()
+    # Five bytes, one per interval, after the headers. A busy machine can only note the
+    # headers late, which shortens what is measured by that delay: half the ideal 2.5 s
+    # still proves a trickle, not a body sent with its headers.
+    assert fifth_byte_at - headers_at >= 5 * TRICKLE_INTERVAL / 2
     assert feeds(emulator, DEMO_CHANNEL_ID, results="1").ok  # the hang-up harmed nothing
 
 
@@ -333,8 +336,8 @@ def test_every_feeds_read_is_recorded(emu: Emulator, capfd: pytest.CaptureFixtur
     before = time.monotonic()
     feeds(emu, DEMO_CHANNEL_ID, results="5", api_key="K")
     feeds(emu, SCENARIO_CHANNELS["error_500"])
-    requests.get(f"{emu.url}/update", params={"api_key": DEMO_WRITE_KEY}, timeout=5)
-    requests.get(f"{emu.url}/elsewhere", timeout=5)
+    requests.get(f"{emu.url}/update", params={"api_key": DEMO_WRITE_KEY}, timeout=60)
+    requests.get(f"{emu.url}/elsewhere", timeout=60)
     recorded = emu.requests
     assert [(r.path, r.query) for r in recorded] == [
         (f"/channels/{DEMO_CHANNEL_ID}/feeds.json", {"results": "5", "api_key": "K"}),
@@ -375,10 +378,10 @@ def test_stop_cuts_kept_alive_connections() -> None:
     with loopback(Emulator(), lambda e: e.url) as emulator:
         session = requests.Session()
         url = f"{emulator.url}/channels/{DEMO_CHANNEL_ID}/feeds.json"
-        assert session.get(url, params={"results": "1"}, timeout=5).ok
+        assert session.get(url, params={"results": "1"}, timeout=60).ok
         emulator.stop()
         with pytest.raises(requests.ConnectionError):
-            session.get(url, params={"results": "1"}, timeout=5)
+            session.get(url, params={"results": "1"}, timeout=60)
 
 
 def test_command_line_serves_until_interrupted() -> None:
@@ -395,9 +398,9 @@ def test_command_line_serves_until_interrupted() -> None:
         match = re.fullmatch(r"ThingSpeak emulator on (http://\S+) \(demo channel 12397\)", line)
         assert match, line
         url = f"{match[1]}/channels/{DEMO_CHANNEL_ID}/feeds.json"
-        assert requests.get(url, params={"results": "1"}, timeout=5).ok
+        assert requests.get(url, params={"results": "1"}, timeout=60).ok
         process.send_signal(signal.SIGINT)
-        _, errors = process.communicate(timeout=5)
+        _, errors = process.communicate(timeout=60)
     finally:
         process.kill()
     assert process.returncode == 0 and errors == ""

@@ -52,7 +52,7 @@ def morning() -> Iterator[Emulator]:
 
 def feed(emulator: Emulator, channel: int, path: str = "feeds.json", **query: str) -> Any:
     url = f"{emulator.url}/channels/{channel}/{path}"
-    answer = requests.get(url, params=query, timeout=10)
+    answer = requests.get(url, params=query, timeout=60)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -307,12 +307,12 @@ def test_field_reads_show_one_field(emulator: Emulator) -> None:
 def test_faults_private_channels_and_canned_answers_apply_to_history(emu: Emulator) -> None:
     query = {"days": "7", "average": "60"}
     url = f"{emu.url}/channels/{PRIVATE_CHANNEL_ID}/feeds.json"
-    refused = requests.get(url, params=query, timeout=5)
+    refused = requests.get(url, params=query, timeout=60)
     assert (refused.status_code, refused.text) == (400, "-1")
-    allowed = requests.get(url, params={**query, "api_key": PRIVATE_READ_KEY}, timeout=5)
+    allowed = requests.get(url, params={**query, "api_key": PRIVATE_READ_KEY}, timeout=60)
     assert allowed.status_code == 200 and "entry_id" not in allowed.json()["feeds"][-1]
     emu.set_fault(BUSY, "error_503")
-    busy = requests.get(f"{emu.url}/channels/{BUSY}/feeds.json", params=query, timeout=5)
+    busy = requests.get(f"{emu.url}/channels/{BUSY}/feeds.json", params=query, timeout=60)
     assert busy.status_code == 503
     emu.set_response(GREENHOUSE, 200, '{"canned": true}')
     assert feed(emu, GREENHOUSE, "fields/1.json", **query) == {"canned": True}
@@ -351,10 +351,10 @@ def test_quiet_presets_stop_following_the_clock(emu: Emulator) -> None:
 @pytest.mark.slow
 def test_quiet_and_resume_over_http_leave_a_gap(emu: Emulator) -> None:
     control = f"{emu.url}/_emulator/channels/{FAST}"
-    assert requests.post(f"{control}/quiet", timeout=5).status_code == 204
+    assert requests.post(f"{control}/quiet", timeout=60).status_code == 204
     went_quiet = datetime.now(UTC)
     time.sleep(1.2)
-    assert requests.post(f"{control}/resume", timeout=5).status_code == 204
+    assert requests.post(f"{control}/resume", timeout=60).status_code == 204
     resumed = datetime.now(UTC)
     time.sleep(1.2)
     found = [at(r) for r in rows(emu, FAST, results="30")]
@@ -368,8 +368,8 @@ def test_quiet_and_resume_over_http_leave_a_gap(emu: Emulator) -> None:
 
 def test_controls_answer_404_for_unknown_channels_and_want_post(emulator: Emulator) -> None:
     base = f"{emulator.url}/_emulator/channels"
-    assert requests.post(f"{base}/424242/quiet", timeout=5).status_code == 404
-    assert requests.post(f"{base}/{GREENHOUSE}/resume", timeout=5).status_code == 204
-    refused = requests.get(f"{base}/{GREENHOUSE}/quiet", timeout=5)
+    assert requests.post(f"{base}/424242/quiet", timeout=60).status_code == 404
+    assert requests.post(f"{base}/{GREENHOUSE}/resume", timeout=60).status_code == 204
+    refused = requests.get(f"{base}/{GREENHOUSE}/quiet", timeout=60)
     assert refused.status_code == 405 and refused.headers["Allow"] == "POST"
     assert all("_emulator" not in r.path for r in emulator.requests)  # controls are not reads
