@@ -166,7 +166,6 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 import app
 
-from tests.support.servers import loopback
 event = json.loads(sys.argv[2])
 
 class Context:

@@ -62,9 +62,9 @@ def is_feed(answer: requests.Response) -> bool:
     return isinstance(body, dict) and "feeds" in body
 
 
-def test_demo_channel_has_thingspeaks_exact_shape(emulator: Emulator) -> None:
+def test_demo_channel_has_thingspeaks_exact_shape(pristine: Emulator) -> None:
     asked = datetime.now(UTC)
-    answer = feeds(emulator, DEMO_CHANNEL_ID, results="3")
+    answer = feeds(pristine, DEMO_CHANNEL_ID, results="3")
     assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
     assert answer.headers["Access-Control-Allow-Origin"] == "*"
     body = answer.json()
@@ -101,11 +101,11 @@ def test_demo_channel_has_thingspeaks_exact_shape(emulator: Emulator) -> None:
     [("1", 1), ("10", 10), ("8000", 8000), ("9000", 8000), ("0", 1), ("many", 100), (None, 100)],
 )
 def test_results_picks_the_newest_entries_oldest_first(
-    emulator: Emulator, results: str | None, count: int
+    pristine: Emulator, results: str | None, count: int
 ) -> None:
     query = {} if results is None else {"results": results}
     asked = datetime.now(UTC)
-    entries = data(emulator, DEMO_CHANNEL_ID, **query)["feeds"]
+    entries = data(pristine, DEMO_CHANNEL_ID, **query)["feeds"]
     assert len(entries) == count
     ids = [e["entry_id"] for e in entries]
     stamps = [datetime.fromisoformat(e["created_at"]) for e in entries]
@@ -114,8 +114,8 @@ def test_results_picks_the_newest_entries_oldest_first(
     assert asked - stamps[-1] < timedelta(seconds=21)  # however long the read took
 
 
-def test_a_day_of_history_moves_like_weather(emulator: Emulator) -> None:
-    entries = data(emulator, DEMO_CHANNEL_ID, results="8000")["feeds"]
+def test_a_day_of_history_moves_like_weather(pristine: Emulator) -> None:
+    entries = data(pristine, DEMO_CHANNEL_ID, results="8000")["feeds"]
     temperatures = [float(e["field4"]) for e in entries if e["field4"] is not None]
     assert len(set(temperatures)) > 50 and all(30 < t < 60 for t in temperatures)
     assert max(temperatures) - min(temperatures) > 8  # day and night
@@ -129,17 +129,17 @@ def test_a_day_of_history_moves_like_weather(emulator: Emulator) -> None:
     assert all(re.fullmatch(r"\d\.\d\d", e["field5"]) for e in entries if e["field5"])
     assert any(None in e.values() for e in entries)  # a dropped reading now and then
     # Computed from the clock: a second look sees the very same history.
-    again = data(emulator, DEMO_CHANNEL_ID, results="50")["feeds"]
+    again = data(pristine, DEMO_CHANNEL_ID, results="50")["feeds"]
     by_id = {e["entry_id"]: e for e in entries}
     assert all(by_id[e["entry_id"]] == e for e in again if e["entry_id"] in by_id)
 
 
-def test_a_full_day_answers_quickly(emulator: Emulator) -> None:
-    feeds(emulator, DEMO_CHANNEL_ID, results="8000")
+def test_a_full_day_answers_quickly(pristine: Emulator) -> None:
+    feeds(pristine, DEMO_CHANNEL_ID, results="8000")
     started = time.perf_counter()
-    feeds(emulator, DEMO_CHANNEL_ID, results="8000")
+    feeds(pristine, DEMO_CHANNEL_ID, results="8000")
     # A busy two-core machine may be slow, never this slow: the point is that a day is
-    # served from what the emulator computed, not that it beats a stopwatch.
+    # served from what the pristine computed, not that it beats a stopwatch.
     assert time.perf_counter() - started < 5.0
 
 
@@ -177,33 +177,33 @@ def test_write_api_appends_to_the_demo_channel(emu: Emulator) -> None:
     assert (wrong.status_code, wrong.text) == (200, "0")
 
 
-def test_private_channel_answers_minus_one_without_its_key(emulator: Emulator) -> None:
+def test_private_channel_answers_minus_one_without_its_key(pristine: Emulator) -> None:
     for query in ({}, {"api_key": "WRONGKEY00000000"}):
-        refused = feeds(emulator, PRIVATE_CHANNEL_ID, results="1", **query)
+        refused = feeds(pristine, PRIVATE_CHANNEL_ID, results="1", **query)
         assert (refused.status_code, refused.text) == (400, "-1")
         assert refused.headers["Content-Type"].startswith("application/json")
-    body = data(emulator, PRIVATE_CHANNEL_ID, results="1", api_key=PRIVATE_READ_KEY)
+    body = data(pristine, PRIVATE_CHANNEL_ID, results="1", api_key=PRIVATE_READ_KEY)
     assert body["channel"]["id"] == PRIVATE_CHANNEL_ID and len(body["feeds"]) == 1
     # A public channel ignores a junk key.
-    assert feeds(emulator, DEMO_CHANNEL_ID, results="1", api_key="JUNK").status_code == 200
+    assert feeds(pristine, DEMO_CHANNEL_ID, results="1", api_key="JUNK").status_code == 200
 
 
-def test_empty_channel_names_its_fields_and_has_no_entries(emulator: Emulator) -> None:
-    body = data(emulator, SCENARIO_CHANNELS[Scenario.EMPTY], results="10")
+def test_empty_channel_names_its_fields_and_has_no_entries(pristine: Emulator) -> None:
+    body = data(pristine, SCENARIO_CHANNELS[Scenario.EMPTY], results="10")
     assert body["feeds"] == [] and body["channel"]["last_entry_id"] is None
     assert body["channel"]["field1"] == "Soil moisture"
 
 
-def test_nulls_channel_has_null_text_and_nan(emulator: Emulator) -> None:
-    newest = data(emulator, SCENARIO_CHANNELS["nulls"], results="3")["feeds"][-1]
+def test_nulls_channel_has_null_text_and_nan(pristine: Emulator) -> None:
+    newest = data(pristine, SCENARIO_CHANNELS["nulls"], results="3")["feeds"][-1]
     assert [newest[f"field{n}"] for n in range(1, 5)] == ["21.4", None, "open", "nan"]
 
 
-def test_stale_channel_is_three_hours_old_and_xss_is_verbatim(emulator: Emulator) -> None:
-    stale = data(emulator, SCENARIO_CHANNELS["stale"], results="1")["feeds"][-1]
+def test_stale_channel_is_three_hours_old_and_xss_is_verbatim(pristine: Emulator) -> None:
+    stale = data(pristine, SCENARIO_CHANNELS["stale"], results="1")["feeds"][-1]
     age = datetime.now(UTC) - datetime.fromisoformat(stale["created_at"])
     assert timedelta(hours=2, minutes=59) < age < timedelta(hours=3, minutes=1)
-    xss = data(emulator, SCENARIO_CHANNELS["xss"], results="1")
+    xss = data(pristine, SCENARIO_CHANNELS["xss"], results="1")
     assert xss["channel"]["name"] == '<script>alert("name")</script> & Co'
     assert xss["channel"]["field1"] == "<img src=x onerror=alert(1)>"
     assert xss["feeds"][-1]["field2"] == "<b>bold</b>"
@@ -211,29 +211,29 @@ def test_stale_channel_is_three_hours_old_and_xss_is_verbatim(emulator: Emulator
 
 
 @pytest.mark.parametrize("channel", [1002, 1003, 1011, 1012, 1014])
-def test_undefined_fields_are_absent(emulator: Emulator, channel: int) -> None:
-    body = data(emulator, channel, results="5")
+def test_undefined_fields_are_absent(pristine: Emulator, channel: int) -> None:
+    body = data(pristine, channel, results="5")
     defined = {k for k in body["channel"] if k.startswith("field")}
     assert 2 <= len(defined) <= 4 and {"field5", "field8"}.isdisjoint(defined)
     assert all({k for k in e if k.startswith("field")} == defined for e in body["feeds"])
 
 
-def test_celsius_channel_moves_in_celsius(emulator: Emulator) -> None:
-    body = data(emulator, SCENARIO_CHANNELS["celsius"], results="200")
+def test_celsius_channel_moves_in_celsius(pristine: Emulator) -> None:
+    body = data(pristine, SCENARIO_CHANNELS["celsius"], results="200")
     assert body["channel"]["name"] == "ESP8266 Weather Station"
     temperatures = {float(e["field1"]) for e in body["feeds"]}
     assert len(temperatures) > 5 and all(5 < t < 30 for t in temperatures)
 
 
-def test_unknown_channels_and_paths_are_404(emulator: Emulator) -> None:
+def test_unknown_channels_and_paths_are_404(pristine: Emulator) -> None:
     for path in ("/channels/424242/feeds.json", "/channels/12397/nothing.json", "/"):
-        answer = requests.get(emulator.url + path, timeout=60)
+        answer = requests.get(pristine.url + path, timeout=60)
         assert answer.status_code == 404 and answer.json() == NOT_FOUND
 
 
-def test_last_json_is_the_newest_entry(emulator: Emulator) -> None:
-    last = requests.get(f"{emulator.url}/channels/{DEMO_CHANNEL_ID}/feeds/last.json", timeout=60)
-    newest = data(emulator, DEMO_CHANNEL_ID, results="1")["feeds"][-1]
+def test_last_json_is_the_newest_entry(pristine: Emulator) -> None:
+    last = requests.get(f"{pristine.url}/channels/{DEMO_CHANNEL_ID}/feeds/last.json", timeout=60)
+    newest = data(pristine, DEMO_CHANNEL_ID, results="1")["feeds"][-1]
     assert last.json()["entry_id"] in (newest["entry_id"], newest["entry_id"] - 1)
     assert "channel" not in last.json()
 
@@ -250,9 +250,9 @@ def test_last_json_is_the_newest_entry(emulator: Emulator) -> None:
     ],
 )
 def test_fault_channels_answer_like_their_fault(
-    emulator: Emulator, scenario: str, status: int, content_type: str, retry_after: str | None
+    pristine: Emulator, scenario: str, status: int, content_type: str, retry_after: str | None
 ) -> None:
-    answer = feeds(emulator, SCENARIO_CHANNELS[scenario], results="1")
+    answer = feeds(pristine, SCENARIO_CHANNELS[scenario], results="1")
     assert answer.status_code == status
     assert answer.headers["Content-Type"].startswith(content_type)
     assert answer.headers.get("Retry-After") == retry_after
@@ -316,8 +316,8 @@ def test_stall_sends_headers_and_half_a_body(emu: Emulator) -> None:
             answer.content  # noqa: B018 - reading the body is the point
 
 
-def test_trickle_sends_headers_at_once_then_a_byte_at_a_time(emulator: Emulator) -> None:
-    url = f"{emulator.url}/channels/{SCENARIO_CHANNELS['trickle']}/feeds.json"
+def test_trickle_sends_headers_at_once_then_a_byte_at_a_time(pristine: Emulator) -> None:
+    url = f"{pristine.url}/channels/{SCENARIO_CHANNELS['trickle']}/feeds.json"
     with requests.get(url, params={"results": "1"}, stream=True, timeout=30) as answer:
         headers_at = time.monotonic()
         assert answer.status_code == 200
@@ -329,7 +329,7 @@ def test_trickle_sends_headers_at_once_then_a_byte_at_a_time(emulator: Emulator)
     # headers late, which shortens what is measured by that delay: half the ideal 2.5 s
     # still proves a trickle, not a body sent with its headers.
     assert fifth_byte_at - headers_at >= 5 * TRICKLE_INTERVAL / 2
-    assert feeds(emulator, DEMO_CHANNEL_ID, results="1").ok  # the hang-up harmed nothing
+    assert feeds(pristine, DEMO_CHANNEL_ID, results="1").ok  # the hang-up harmed nothing
 
 
 def test_every_feeds_read_is_recorded(emu: Emulator, capfd: pytest.CaptureFixture[str]) -> None:

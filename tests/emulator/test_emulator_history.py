@@ -201,15 +201,15 @@ def test_days_and_minutes_count_back_from_now(emu: Emulator) -> None:
     assert values(days="abc") == []  # Ruby's "abc".to_i is 0: no time at all
 
 
-def test_without_results_or_a_date_range_at_most_100_come_back(emulator: Emulator) -> None:
-    assert len(rows(emulator, DEMO_CHANNEL_ID, minutes="60")) == 100  # minutes does not lift it
-    assert len(rows(emulator, DEMO_CHANNEL_ID, minutes="60", results="500")) == 180
-    assert len(rows(emulator, DEMO_CHANNEL_ID, days="1")) == 24 * 180
+def test_without_results_or_a_date_range_at_most_100_come_back(pristine: Emulator) -> None:
+    assert len(rows(pristine, DEMO_CHANNEL_ID, minutes="60")) == 100  # minutes does not lift it
+    assert len(rows(pristine, DEMO_CHANNEL_ID, minutes="60", results="500")) == 180
+    assert len(rows(pristine, DEMO_CHANNEL_ID, days="1")) == 24 * 180
 
 
-def test_8000_entries_are_selected_before_averaging(emulator: Emulator) -> None:
-    plain = rows(emulator, FAST, days="1")
-    hourly = rows(emulator, FAST, days="1", average="60")
+def test_8000_entries_are_selected_before_averaging(pristine: Emulator) -> None:
+    plain = rows(pristine, FAST, days="1")
+    hourly = rows(pristine, FAST, days="1", average="60")
     assert len(plain) == 8000 and at(plain[-1]) - at(plain[0]) == timedelta(seconds=7999)
     # A day was asked for, but 8000 one-second entries are 2 h 13 min 20 s.
     first, last = at(hourly[0]), at(hourly[-1])
@@ -217,13 +217,13 @@ def test_8000_entries_are_selected_before_averaging(emulator: Emulator) -> None:
     assert last - first <= timedelta(hours=3) and len(hourly) in (3, 4)
     assert all(r["field1"] is not None for r in hourly)
     # The same on the busy station: a week of hourly averages is only 33 h 20 min.
-    week = rows(emulator, BUSY, days="7", average="60")
+    week = rows(pristine, BUSY, days="7", average="60")
     assert 34 <= len(week) <= 35
 
 
-def test_daily_rows_cover_whole_days_beyond_8000_entries(emulator: Emulator) -> None:
+def test_daily_rows_cover_whole_days_beyond_8000_entries(pristine: Emulator) -> None:
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    found = rows(emulator, BUSY, days="3", average="daily")
+    found = rows(pristine, BUSY, days="3", average="daily")
     # The day after the start, every whole day, and today (because `days` was given).
     assert [at(r) for r in found] == [today - 2 * DAY, today - DAY, today]
     for row in found[:2]:
@@ -232,7 +232,7 @@ def test_daily_rows_cover_whole_days_beyond_8000_entries(emulator: Emulator) -> 
         for n in (1, 4, 8):
             total = running_total([float(e[n] or "nan") for e in entries])
             assert row[f"field{n}"] == repr(total / 5760)
-    ranged = rows(emulator, BUSY, average="daily", start=stamp(today - 3 * DAY), end=stamp(today))
+    ranged = rows(pristine, BUSY, average="daily", start=stamp(today - 3 * DAY), end=stamp(today))
     assert [at(r) for r in ranged] == [today - 2 * DAY, today - DAY]  # no today without days
 
 
@@ -241,19 +241,19 @@ def test_daily_within_one_day_falls_back_to_the_8000_limit(morning: Emulator) ->
     assert found == [("00:00:00", "10", "20")]
 
 
-def test_demo_has_a_month_of_history_every_20_seconds(emulator: Emulator) -> None:
+def test_demo_has_a_month_of_history_every_20_seconds(pristine: Emulator) -> None:
     hour = (datetime.now(UTC) - 31 * DAY).replace(minute=0, second=0, microsecond=0)
-    old = rows(emulator, DEMO_CHANNEL_ID, start=stamp(hour), end=stamp(hour + timedelta(hours=1)))
+    old = rows(pristine, DEMO_CHANNEL_ID, start=stamp(hour), end=stamp(hour + timedelta(hours=1)))
     assert len(old) == 181 and at(old[0]) == hour
     ids = [r["entry_id"] for r in old]
     assert ids == list(range(ids[0], ids[0] + 181))
 
 
-def test_a_month_of_hourly_averages_answers_quickly(emulator: Emulator) -> None:
-    rows(emulator, DEMO_CHANNEL_ID, days="30", average="60")
+def test_a_month_of_hourly_averages_answers_quickly(pristine: Emulator) -> None:
+    rows(pristine, DEMO_CHANNEL_ID, days="30", average="60")
     started = time.perf_counter()
-    found = rows(emulator, DEMO_CHANNEL_ID, days="30", average="60")
-    assert time.perf_counter() - started < 5.0  # from the emulator's buckets, not recomputed
+    found = rows(pristine, DEMO_CHANNEL_ID, days="30", average="60")
+    assert time.perf_counter() - started < 5.0  # from the pristine's buckets, not recomputed
     assert 45 <= len(found) <= 46  # 8000 entries of 20 s: 44 h 26 min 40 s
 
 
@@ -266,10 +266,10 @@ def test_a_month_of_hourly_averages_answers_quickly(emulator: Emulator) -> None:
     ],
 )
 def test_new_stations_post_at_their_interval(
-    emulator: Emulator, channel: int, seconds: int, names: list[str]
+    pristine: Emulator, channel: int, seconds: int, names: list[str]
 ) -> None:
     asked = datetime.now(UTC)
-    body = feed(emulator, channel, results="20")
+    body = feed(pristine, channel, results="20")
     assert [body["channel"][f"field{n}"] for n in range(1, len(names) + 1)] == names
     stamps = [at(r) for r in body["feeds"]]
     assert all(b - a == timedelta(seconds=seconds) for a, b in itertools.pairwise(stamps))
@@ -278,29 +278,29 @@ def test_new_stations_post_at_their_interval(
     assert all(float(r[k]) == float(r[k]) for r in body["feeds"] for k in fields)  # numeric
 
 
-def test_busy_station_has_eight_fields_a_full_day_and_a_month(emulator: Emulator) -> None:
-    day = feed(emulator, BUSY, days="1")
+def test_busy_station_has_eight_fields_a_full_day_and_a_month(pristine: Emulator) -> None:
+    day = feed(pristine, BUSY, days="1")
     assert len([k for k in day["channel"] if k.startswith("field")]) == 8
     assert len(day["feeds"]) == 5760
     hour = (datetime.now(UTC) - 31 * DAY).replace(minute=0, second=0, microsecond=0)
-    old = rows(emulator, BUSY, start=stamp(hour), end=stamp(hour + timedelta(hours=1)))
+    old = rows(pristine, BUSY, start=stamp(hour), end=stamp(hour + timedelta(hours=1)))
     assert len(old) == 241
 
 
-def test_fast_station_goes_back_more_than_a_day(emulator: Emulator) -> None:
+def test_fast_station_goes_back_more_than_a_day(pristine: Emulator) -> None:
     start = (datetime.now(UTC) - DAY - timedelta(hours=1)).replace(microsecond=0)
-    old = rows(emulator, FAST, start=stamp(start), end=stamp(start + timedelta(hours=1)))
+    old = rows(pristine, FAST, start=stamp(start), end=stamp(start + timedelta(hours=1)))
     assert len(old) == 3601 and at(old[0]) == start
 
 
-def test_field_reads_show_one_field(emulator: Emulator) -> None:
-    body = feed(emulator, GREENHOUSE, "fields/3.json", results="3")
+def test_field_reads_show_one_field(pristine: Emulator) -> None:
+    body = feed(pristine, GREENHOUSE, "fields/3.json", results="3")
     assert body["channel"]["field1"] == "Temperature °C"  # the channel still names them all
     assert [list(r) for r in body["feeds"]] == [["created_at", "entry_id", "field3"]] * 3
-    hourly = feed(emulator, GREENHOUSE, "fields/2.json", days="1", average="60", round="1")["feeds"]
+    hourly = feed(pristine, GREENHOUSE, "fields/2.json", days="1", average="60", round="1")["feeds"]
     assert [list(r) for r in hourly] == [["created_at", "field2"]] * len(hourly)
     assert 24 <= len(hourly) <= 25 and all(r["field2"].count(".") == 1 for r in hourly)
-    undefined = feed(emulator, GREENHOUSE, "fields/7.json", results="1")["feeds"]
+    undefined = feed(pristine, GREENHOUSE, "fields/7.json", results="1")["feeds"]
     assert [list(r) for r in undefined] == [["created_at", "entry_id"]]
 
 
@@ -366,10 +366,10 @@ def test_quiet_and_resume_over_http_leave_a_gap(emu: Emulator) -> None:
     assert found[-1] > resumed
 
 
-def test_controls_answer_404_for_unknown_channels_and_want_post(emulator: Emulator) -> None:
-    base = f"{emulator.url}/_emulator/channels"
+def test_controls_answer_404_for_unknown_channels_and_want_post(pristine: Emulator) -> None:
+    base = f"{pristine.url}/_emulator/channels"
     assert requests.post(f"{base}/424242/quiet", timeout=60).status_code == 404
     assert requests.post(f"{base}/{GREENHOUSE}/resume", timeout=60).status_code == 204
     refused = requests.get(f"{base}/{GREENHOUSE}/quiet", timeout=60)
     assert refused.status_code == 405 and refused.headers["Allow"] == "POST"
-    assert all("_emulator" not in r.path for r in emulator.requests)  # controls are not reads
+    assert all("_emulator" not in r.path for r in pristine.requests)  # controls are not reads
