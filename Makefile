@@ -11,7 +11,7 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 TYPED := app.py chalicelib deploy emulator
 
 
-.PHONY: serve test lint bench emulator clean browser-tools templates alerts build lock
+.PHONY: serve test check lint bench emulator clean browser-tools templates alerts build lock
 
 $(SERVE_STAMP): requirements.txt requirements-serve.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,14 @@ test: $(STAMP) browser-tools
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict $(TYPED)
 	$(BIN)/python -m pytest
+
+## check: lint, then the tests that take no seconds each (not browser, chalice local or
+## package, moto's server, real timeouts): the quick loop while working, under 3 minutes
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict $(TYPED)
+	$(BIN)/python -m pytest -m "not slow"
 
 ## bench: page size, Lighthouse scores, cache-hit and cold-start ratios, as a table
 bench: $(STAMP) browser-tools

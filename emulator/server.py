@@ -183,7 +183,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _reset(self) -> None:
         # A plain close (FIN), not an RST: a forwarding proxy between the app and the
-        # emulator (tests/faults.py) passes a FIN on, but would swallow an RST and hang.
+        # emulator (tests/web/faults.py) passes a FIN on, but would swallow an RST and hang.
         self.close_connection = True
 
     def _control(self, channel_id: int, action: str) -> None:

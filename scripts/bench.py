@@ -419,7 +419,7 @@ def bot_figures() -> None:
 def browser_figures(url: str) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import ARTIFACTS, CHROMIUM, FLAGS, PHONE, run_lighthouse
+    from tests.support.browser import ARTIFACTS, CHROMIUM, FLAGS, PHONE, run_lighthouse
 
     heading("In Chromium (phone size) and Lighthouse (mobile)")
     with serve(url) as local:

@@ -7,7 +7,7 @@ Half the requests ask for `/` (the demo's overview: every channel), half for
 `/api/latest` (the first dashboard). The table gives errors (anything but a 200, or no
 answer), latency percentiles, throughput, the upstream calls the emulator saw for the
 busiest channel against the cache windows that passed, and the server's memory (VmRSS of the
-`chalice local` process) at start, middle and end. `tests/test_load.py` runs it small.
+`chalice local` process) at start, middle and end. `tests/web/test_load.py` runs it small.
 
     python scripts/loadtest.py --bot [--requests 300] [--concurrency 16] [--cache-ttl 1]
 

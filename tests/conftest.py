@@ -1,5 +1,7 @@
-"""Shared fixtures: real ThingSpeak-shaped JSON, a stubbed or emulated ThingSpeak, and the
-app wired with the settings a test asks for."""
+"""Fixtures every area shares: real ThingSpeak-shaped JSON, a stubbed or emulated
+ThingSpeak, the app wired with the settings a test asks for, the push service stand-in,
+moto, and headless Chromium. Each is defined here once; an area's own conftest.py adds
+only what that area alone uses."""
 
 from __future__ import annotations
 
@@ -10,22 +12,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import responses
 from chalice.test import Client
+from moto import mock_aws
 from playwright.sync_api import Browser
 
 from chalicelib.config.loader import load_config
 from chalicelib.web.root import Site
 from emulator import Emulator
 from scripts.local_app import serve
-from tests.browser import CHROMIUM, FLAGS
+from tests.support.browser import CHROMIUM, FLAGS
+from tests.support.push_service import PushService
+from tests.support.servers import loopback
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 THINGSPEAK = "https://api.thingspeak.com"
 # A valid-looking read key that no test response may ever contain.
 SECRET_KEY = "SECRETKEY0123456"
+# The region moto plays AWS in.
+REGION = "eu-west-1"
 
 # app.py builds its Site at import; give it settings that need no network.
 os.environ.setdefault("THINGSPEAK_CHANNEL_ID", "9")
@@ -102,8 +110,23 @@ def make_client(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[...
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
-    with Emulator() as emu:
+    """One emulator for the whole run: for tests that only read, or undo what they change."""
+    with loopback(Emulator(), lambda emu: emu.url) as emu:
         yield emu
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    """An emulator of the test's own, to change as it likes."""
+    with loopback(Emulator(), lambda emu: emu.url) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def push() -> Iterator[PushService]:
+    """The loopback push service stand-in (verifies VAPID, decrypts what a phone gets)."""
+    with loopback(PushService(), lambda service: service.origin, probe=False) as service:
+        yield service
 
 
 @pytest.fixture
@@ -116,7 +139,8 @@ def emulated(emulator: Emulator) -> Iterator[Emulator]:
 def served_app(emulator: Emulator) -> Iterator[str]:
     """`chalice local --stage local`, as `make serve` runs it, on a copy of the project
     whose local stage points at the test emulator and refreshes quickly."""
-    with serve(emulator.url, CACHE_TTL_SECONDS="1", REFRESH_SECONDS="2") as local:
+    local_app = serve(emulator.url, CACHE_TTL_SECONDS="1", REFRESH_SECONDS="2")
+    with loopback(local_app, lambda local: local.url) as local:
         yield local.url
 
 
@@ -134,12 +158,15 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fake credentials for moto; nothing here can reach AWS."""
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
+    """AWS played by moto in this process, with fake credentials: nothing here can reach
+    AWS. A session in REGION; plain boto3.client(...) calls reach the same moto."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_DEFAULT_REGION": REGION,
     }.items():
         monkeypatch.setenv(name, value)
+    with mock_aws():
+        yield boto3.Session(region_name=REGION)
