@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import boto3
 import pytest
-from chalicelib.alertstore import DynamoStore
 
+from chalicelib.alerts.dynamo_store import DynamoStore
 from deploy.alerts import ensure_table, ensure_vapid
 from tests.conftest import REGION
 

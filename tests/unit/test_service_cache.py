@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.feed import Feed, parse_feed
-from chalicelib.service import HISTORY_MINUTES, HISTORY_RESULTS, TAIL_RESULTS, LatestFeed
+from chalicelib.thingspeak.cache import DAY_MINUTES, MAX_RESULTS, TAIL_RESULTS, LatestFeed
+from chalicelib.thingspeak.feed import Feed, parse_feed
 
 START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 TTL = 30.0
-DAY = (HISTORY_RESULTS, HISTORY_MINUTES)  # the request for the last day
+DAY = (MAX_RESULTS, DAY_MINUTES)  # the request for the last day
 TAIL = (TAIL_RESULTS, None)  # the request that tops the day up
-NEWEST = (HISTORY_RESULTS, None)  # a quiet channel's newest entries, however old
+NEWEST = (MAX_RESULTS, None)  # a quiet channel's newest entries, however old
 
 
 @dataclass
