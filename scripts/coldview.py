@@ -39,15 +39,20 @@ def now() -> tuple[float, float]:
 
 def event(path: str) -> dict[str, object]:
     """API Gateway's proxy event for GET `path` (a dashboard's path has a parameter)."""
+    import os
+
     parts = path.strip("/").split("/")
     resource, parameters = path, None
+    headers = {"Host": "weather.example.com", "Accept": "text/html"}
+    if cookie := os.environ.get("COLDVIEW_COOKIE"):  # a signed-in phone's session
+        headers["Cookie"] = cookie
     if len(parts) == 2 and parts[0] == "d":
         resource, parameters = "/d/{name}", {"name": parts[1]}
     return {
         "resource": resource,
         "path": path,
         "httpMethod": "GET",
-        "headers": {"Host": "weather.example.com", "Accept": "text/html"},
+        "headers": headers,
         "multiValueHeaders": {},
         "queryStringParameters": None,
         "multiValueQueryStringParameters": None,

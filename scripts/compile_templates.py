@@ -8,7 +8,8 @@ sha256 of "Jinja2 <version>\\0", then each *.html's name, \\0, bytes, \\0, by na
 renderer falls back to the sources whenever either no longer matches, so an edited
 template or another Jinja2 is never served stale output, only compiled on the fly.
 requirements.in pins Jinja2 exactly: run this after changing that pin. A test fails
-while the checked-in output is out of date.
+while the checked-in output is out of date. It also minifies the pages' inline script
+(glance.js, with rjsmin) into the same folder, named by the source's digest.
 
     python scripts/compile_templates.py [--check]
 """
@@ -29,6 +30,7 @@ from chalicelib.web.rendering import (  # noqa: E402
     DIGEST_FILE,
     TEMPLATES_DIR,
     environment,
+    minified_name,
     sources_digest,
 )
 
@@ -38,6 +40,12 @@ def compile_into(target: Path) -> None:
         str(target), zip=None, filter_func=lambda name: name.endswith(".html"), ignore_errors=False
     )
     (target / DIGEST_FILE).write_text(sources_digest(TEMPLATES_DIR) + "\n", encoding="utf-8")
+    # The pages' inline script, minified (a fifth fewer gzipped bytes on every page); named
+    # by its source's digest, so an edited glance.js is never served as its old self.
+    import rjsmin
+
+    source = (TEMPLATES_DIR / "glance.js").read_text(encoding="utf-8")
+    (target / minified_name(source)).write_text(rjsmin.jsmin(source), encoding="utf-8")
 
 
 def same(a: Path, b: Path) -> bool:

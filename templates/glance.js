@@ -82,7 +82,7 @@
   }
 
   // Scrubbing: the real point nearest the pointer, never an interpolated value.
-  var tip, dot, say, active = null;
+  var tip, dot, say, active = null, finger = null;
   function make(tag, className, parent) {
     var el = doc.createElement(tag);
     if (className) el.className = className;
@@ -90,10 +90,14 @@
     return el;
   }
   function list(s, name) { return (s.getAttribute(name) || "").split(/\s+/).filter(Boolean); }
-  // Each point is one vertex of the curve (M or L, in order), so its height is there.
+  // Each point is one vertex of the curve, in order: after each "M", x y pairs (lines to
+  // them), and "h0" after a lone point; so its height is every second number.
   function heights(s) {
-    var y = [], m, re = /[ML]-?[\d.]+ (-?[\d.]+)/g, d = $("path", s).getAttribute("d") || "";
-    while ((m = re.exec(d))) y.push(Number(m[1]));
+    var y = [], d = $("path", s).getAttribute("d") || "";
+    d.split("M").forEach(function (part) {
+      var n = part.replace("h0", "").split(" ").filter(Boolean);
+      for (var i = 1; i < n.length; i += 2) y.push(Number(n[i]));
+    });
     return y;
   }
   function chart(s) {
@@ -154,7 +158,7 @@
     return parts.filter(Boolean).join(", ");
   }
   function hide() {
-    active = null;
+    active = finger = null;
     if (tip) tip.hidden = dot.hidden = true;
   }
   function grab(s) {
@@ -164,7 +168,8 @@
   }
   function point(e) {
     var c = grab(e.currentTarget);
-    if (c) show(c, nearest(c, e.clientX), e.clientX, e.clientY, e.pointerType === "mouse" ? 14 : 32);
+    finger = { s: e.currentTarget, x: e.clientX, y: e.clientY, gap: e.pointerType === "mouse" ? 14 : 32 };
+    if (c) show(c, nearest(c, finger.x), finger.x, finger.y, finger.gap);
   }
   function step(e) {
     var c = grab(e.currentTarget), keys = { ArrowLeft: -1, ArrowRight: 1 };
@@ -318,7 +323,9 @@
     var fig = $(".trend", box), s = fig && $("svg", fig), last = 0;
     if (!trend) { if (fig) fig.hidden = true; return true; }
     if (!s) return false;
-    if (active && active.s === s) hide();
+    // A finger still on this chart keeps its readout: read again at the same place below.
+    var held = finger && finger.s === s ? finger : null;
+    if (active && active.s === s) { if (held) active = null; else hide(); }
     fig.hidden = false;
     s.setAttribute("data-start", Date.parse(trend.start) / 1000);
     s.setAttribute("data-end", Date.parse(trend.end) / 1000);
@@ -341,6 +348,8 @@
     }
     ticks(s);
     today(s);
+    var c = held && grab(s);
+    if (c) show(c, nearest(c, held.x), held.x, held.y, held.gap);
     return true;
   }
   function update(data) {

@@ -23,10 +23,6 @@ from chalicelib.alerts.subscriptions import Subscription
 COUNTER = "#count"  # sk of each dashboard's subscription counter
 
 
-def delete_args(delete: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in delete.items() if k != "TableName"}
-
-
 class DynamoStore:
     def __init__(self, table: str, client: Any = None) -> None:
         self.table = table
@@ -206,20 +202,26 @@ class DynamoStore:
 
         pk = f"subs#{dashboard}"
         key = {"pk": {"S": pk}, "sk": {"S": subscription_id(endpoint)}}
+        # Whether it exists, and the auth secret compared by DynamoDB, not read back: the
+        # web function never sees a subscription's keys.
         found = self._call(
-            "read a push subscription", "get_item", Key=key, ConsistentRead=True
+            "read a push subscription",
+            "get_item",
+            Key=key,
+            ConsistentRead=True,
+            ProjectionExpression="pk",
         ).get("Item")
         if found is None:
             return "unknown"
-        if auth is not None and found["auth"]["S"] != auth:
-            return "not_yours"
         delete: dict[str, Any] = {
             "TableName": self.table,
             "Key": key,
-            "ConditionExpression": "#auth = :auth",
-            "ExpressionAttributeNames": {"#auth": "auth"},
-            "ExpressionAttributeValues": {":auth": found["auth"]},
+            "ConditionExpression": "attribute_exists(pk)",
         }
+        if auth is not None:
+            delete["ConditionExpression"] = "#auth = :auth"
+            delete["ExpressionAttributeNames"] = {"#auth": "auth"}
+            delete["ExpressionAttributeValues"] = {":auth": {"S": auth}}
         counter = {
             "TableName": self.table,
             "Key": {"pk": {"S": pk}, "sk": {"S": COUNTER}},
@@ -234,8 +236,17 @@ class DynamoStore:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise StoreError(self._explain("remove a push subscription", exc)) from None
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return "not_yours" if auth is not None else "unknown"
             # No counter (a subscription from before it existed): delete it on its own.
-            self._call("remove a push subscription", "delete_item", **delete_args(delete))
+            try:
+                self.client.delete_item(**delete)
+            except ClientError as alone:
+                code = alone.response.get("Error", {}).get("Code")
+                if code == "ConditionalCheckFailedException":
+                    return "not_yours" if auth is not None else "unknown"
+                raise StoreError(self._explain("remove a push subscription", alone)) from None
         except Exception as exc:
             raise StoreError(
                 f"Could not remove a push subscription in {self.table} ({type(exc).__name__})."

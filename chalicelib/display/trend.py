@@ -207,14 +207,15 @@ def _number(raw: str) -> float | None:
 def _path(
     points: tuple[Point, ...], ys: tuple[float, ...], t0: float, length: float, reach: float
 ) -> str:
-    """Path data; a point joins the previous one if at most `reach` seconds after it."""
+    """Path data; a point joins the previous one if at most `reach` seconds after it. After
+    a segment's "M", each further pair is a line to it (SVG's implicit lineto: no "L")."""
     segments: list[list[str]] = []
     previous: float | None = None
     for point, y in zip(points, ys, strict=True):
         x = (point.at - t0) / length * WIDTH
         text = f"{x:.1f} {y:.1f}".replace(".0 ", " ").removesuffix(".0")
         if previous is not None and point.at - previous <= reach:
-            segments[-1].append(f"L{text}")
+            segments[-1].append(f" {text}")
         else:
             segments.append([f"M{text}"])
         previous = point.at

@@ -61,9 +61,25 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
+def minified_name(source: str) -> str:
+    """Where `make templates` keeps the minified script made from exactly this source."""
+    return f"glance.{hashlib.sha256(source.encode()).hexdigest()[:16]}.min.js"
+
+
+def script(source: str, compiled: Path = COMPILED_DIR) -> str:
+    """The script as every page carries it: minified ahead of time (`make templates`) while
+    that was made from this very source; else the source without its comment lines and
+    indentation (line breaks stay, so no statement runs into the next), never stale."""
+    made = compiled / minified_name(source)
+    if made.is_file():
+        return made.read_text(encoding="utf-8")
+    lines = (line.strip() for line in source.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
+
+
 def _load_assets(directory: Path, alerts: bool = False) -> Assets:
     css = (directory / "glance.css").read_text(encoding="utf-8")
-    js = (directory / "glance.js").read_text(encoding="utf-8")
+    js = script((directory / "glance.js").read_text(encoding="utf-8"))
     # 'self' only where the bell's /bell.js is loaded: a site without alerts runs no file.
     scripts = f"{_sha256(js)} 'self'" if alerts else _sha256(js)
     csp = "; ".join(

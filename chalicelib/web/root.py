@@ -7,9 +7,7 @@ travels to another channel.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cached_property
@@ -21,16 +19,21 @@ from chalicelib.access.gate import Access
 from chalicelib.access.pages import mark_private, sign_in_required, to_signin
 from chalicelib.access.session import ANONYMOUS, Viewer, current_viewer
 from chalicelib.config.loader import load_config
-from chalicelib.config.model import Config, ConfigError, Dashboard
-from chalicelib.thingspeak.cache import Fetch, LatestFeed
+from chalicelib.config.model import Config, ConfigError
+from chalicelib.thingspeak.cache import LatestFeed
 from chalicelib.thingspeak.client import ReadKey, ThingSpeakClient
-from chalicelib.thingspeak.errors import ThingSpeakError
-from chalicelib.thingspeak.feed import Feed, Series
 from chalicelib.thingspeak.keys import read_key_for
 from chalicelib.web import responses
 from chalicelib.web.dashboard import DashboardPages
 from chalicelib.web.error_pages import NOT_FOUND, ErrorPages
 from chalicelib.web.rendering import Renderer
+from chalicelib.web.wiring import (
+    WEB_HANDLER,
+    alerts_on,
+    feed_fetcher,
+    prefetch_feeds,
+    series_fetcher,
+)
 
 if TYPE_CHECKING:  # the field pages load with their first view, not with every cold start
     from chalicelib.access.pages import AccessPages
@@ -62,12 +65,12 @@ class Site:
         for dashboard in config.dashboards:
             cache_key = dashboard.source
             if cache_key not in feeds:
-                fetch = _fetcher(self.client, dashboard, read_key_for(dashboard, keys))
+                fetch = feed_fetcher(self.client, dashboard, read_key_for(dashboard, keys))
                 feeds[cache_key] = LatestFeed(fetch, config.cache_ttl_seconds, wall=now)
             feed_of[dashboard.name] = feeds[cache_key]
         several = len(config.dashboards) > 1
         if prefetch:
-            _prefetch(list(feeds.values()), day=not several)
+            prefetch_feeds(list(feeds.values()), day=not several)
             if self._private:  # the session secret, while ThingSpeak is asked
                 self.access.prefetch()
         self.renderer = renderer or Renderer(
@@ -278,7 +281,7 @@ class Site:
             cache_key = dashboard.source
             averages = self._averages.get(cache_key)
             if averages is None:
-                fetch = _series_fetcher(self.client, dashboard, read_key_for(dashboard, self._keys))
+                fetch = series_fetcher(self.client, dashboard, read_key_for(dashboard, self._keys))
                 averages = FieldAverages(fetch, self.config.cache_ttl_seconds, wall=self._now)
                 self._averages[cache_key] = averages
             home = f"/d/{dashboard.name}" if self._several else "/"
@@ -303,50 +306,5 @@ def _with_cookie(response: Response, cookie: str | None) -> Response:
     return response
 
 
-def alerts_on(env: Mapping[str, str]) -> bool:
-    """Whether push subscriptions have a store (chalicelib/alertstore.py), so the dashboard
-    pages offer the bell; read here without importing the alert code into the page's start."""
-    return any(env.get(name, "").strip() for name in ("ALERTS_TABLE", "ALERTS_DB"))
-
-
-# The handler `chalice deploy` gives the web function (Lambda's _HANDLER variable).
-WEB_HANDLER = "app.app"
-
-
-def _prefetch(feeds: list[LatestFeed], day: bool) -> None:
-    """On a cold web function, ask ThingSpeak for the first view's data at once, in the
-    background: the round trip overlaps the rest of the start-up (Jinja2, the templates)
-    instead of following it. The view then finds the reading cached, or waits on the
-    fetch under way (one request either way); a failure is remembered like any other."""
-
-    def get(feed: LatestFeed) -> None:
-        with contextlib.suppress(ThingSpeakError):
-            feed.get(day=day)
-
-    for feed in feeds:
-        threading.Thread(target=get, args=(feed,), name="prefetch", daemon=True).start()
-
-
 def _no_dashboard(name: str) -> str:
     return f"There is no dashboard called {name[:80]!r} here."
-
-
-def _fetcher(client: ThingSpeakClient, dashboard: Dashboard, key: ReadKey) -> Fetch:
-    channel = dashboard.channel
-
-    def fetch(results: int, minutes: int | None) -> Feed:
-        extra = {"minutes": str(minutes)} if minutes else None
-        return client.feed(channel, results, key, extra)
-
-    return fetch
-
-
-def _series_fetcher(
-    client: ThingSpeakClient, dashboard: Dashboard, key: ReadKey
-) -> Callable[[int, Mapping[str, str]], Series]:
-    channel = dashboard.channel
-
-    def fetch(number: int, params: Mapping[str, str]) -> Series:
-        return client.series(channel, number, params, key)
-
-    return fetch

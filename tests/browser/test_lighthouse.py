@@ -22,6 +22,7 @@ pytestmark = pytest.mark.slow
         ("/d/weather/field/4", "field-24h"),
         ("/d/weather/field/4?range=7d", "field-7d"),
         ("/d/weather/field/4?range=30d", "field-30d"),
+        ("/signin", "signin"),
     ],
 )
 def test_lighthouse_finds_nothing_to_fix_in_accessibility_best_practices_and_seo(

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -26,6 +27,7 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from chalicelib.config.loader import load_config
+from chalicelib.web.rendering import Renderer
 from chalicelib.web.root import Site
 from tests.conftest import THINGSPEAK, app_module, feed_url
 
@@ -125,8 +127,17 @@ def keep_the_app_as_it_was() -> Iterator[None]:
     print(f"\nhypothesis examples run: {dict(EXAMPLES)}")
 
 
+@cache
+def shared_renderer() -> Renderer:
+    """One Renderer for every example, as a container has: a Site's own would register one
+    more template package in sys.modules per example (a weakref.proxy that dies with it,
+    which Hypothesis' scan of sys.modules can meet dead: see tests/conftest.py)."""
+    return Site(load_config({"THINGSPEAK_CHANNEL_ID": "9"})).renderer
+
+
 def client_for() -> Client:
-    app_module.site = Site(load_config({"THINGSPEAK_CHANNEL_ID": "9"}))
+    config = load_config({"THINGSPEAK_CHANNEL_ID": "9"})
+    app_module.site = Site(config, renderer=shared_renderer())
     return Client(app_module.app)
 
 

@@ -5,12 +5,15 @@ route, the server's memory)."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
 
 import pytest
 
+from chalicelib.config.loader import load_config
 from emulator import Emulator
+from scripts import local_app
 from scripts.loadtest import BOT_ROUTES, REQUEST_TIMEOUT, bot_on
 from scripts.local_app import LocalApp, serve
 
@@ -19,9 +22,23 @@ TTL = 1.0
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[tuple[Emulator, LocalApp]]:
-    with Emulator() as emu, serve(emu.url, CACHE_TTL_SECONDS=str(TTL)) as local:
-        yield emu, local
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator, LocalApp]]:
+    """`chalice local` on the demo dashboards without the private greenhouse: the bot's
+    unknown paths are our 404s only on a site with no private dashboard (with one, an
+    anonymous visitor is asked to sign in for any name the site does not show)."""
+    project = tmp_path_factory.mktemp("public-demo") / "project"
+    ignore = shutil.ignore_patterns(*local_app.NOT_SHIPPED)
+    shutil.copytree(local_app.ROOT, project, symlinks=True, ignore=ignore)
+    demo = project / "chalicelib" / "dashboards.toml"
+    text = demo.read_text(encoding="utf-8")
+    demo.write_text(text[: text.index('[[dashboard]]\nname = "greenhouse"')], encoding="utf-8")
+    config = load_config({"GLANCE_CONFIG": "chalicelib/dashboards.toml"}, root=project)
+    assert [d.name for d in config.dashboards] == ["weather", "balcony"]
+    assert not config.has_private
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(local_app, "ROOT", project)  # serve() copies this tree
+        with Emulator() as emu, serve(emu.url, CACHE_TTL_SECONDS=str(TTL)) as local:
+            yield emu, local
 
 
 def test_bot_mode_asks_every_route_and_reports_its_figures(served) -> None:

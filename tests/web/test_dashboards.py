@@ -8,6 +8,9 @@ import time
 
 import pytest
 
+from chalicelib.access.session import COOKIE, Session, encode, passkey_id
+from chalicelib.access.sqlite_store import SqliteAccessStore
+from chalicelib.access.store import Passkey
 from emulator import DEMO_CHANNEL_ID, PRIVATE_CHANNEL_ID, PRIVATE_READ_KEY, SCENARIO_CHANNELS
 from emulator.server import SLOW_SECONDS
 
@@ -31,6 +34,21 @@ def site_on(make_client, emulated):
 
 def text(response) -> str:
     return response.body.decode("utf-8")
+
+
+def sign_in(monkeypatch, tmp_path) -> dict[str, str]:
+    """Passkey sign-in for the next site (SITE_URL and a local ACCESS_DB, as
+    docs/access.md sets them up), and the Cookie header of a passkey that may see every
+    dashboard, as a device that has just signed in carries it."""
+    db = str(tmp_path / "access.sqlite3")
+    monkeypatch.setenv("SITE_URL", "http://localhost:8000")
+    monkeypatch.setenv("ACCESS_DB", db)
+    monkeypatch.delenv("ACCESS_TABLE", raising=False)
+    monkeypatch.delenv("SESSION_SECRET_PARAM", raising=False)
+    store = SqliteAccessStore(db)
+    pid, now = passkey_id(b"the owner's laptop"), int(time.time())
+    store.add_passkey(Passkey(pid, b"x", "owner", None, now, now))
+    return {"Cookie": f"{COOKIE}={encode(Session(pid, '*', now), store.session_secret())}"}
 
 
 def test_the_overview_shows_one_card_per_dashboard_in_file_order(site_on, emulated):
@@ -137,9 +155,11 @@ def test_an_unknown_dashboard_is_our_404_and_never_reaches_thingspeak(site_on, e
 
 def test_a_key_is_sent_only_to_its_own_channel_and_never_shown(site_on, emulated, caplog):
     client = site_on(
-        dashboards(("greenhouse", PRIVATE_CHANNEL_ID), ("balcony", CELSIUS)).replace(
-            f"channel = {PRIVATE_CHANNEL_ID}\n",
-            f'channel = {PRIVATE_CHANNEL_ID}\nread_api_key_env = "GREENHOUSE_KEY"\n',
+        dashboards(
+            ("greenhouse", PRIVATE_CHANNEL_ID),
+            ("balcony", CELSIUS),
+            # Keyed, so private unless it says public: this one does, so anyone sees it.
+            extra='read_api_key_env = "GREENHOUSE_KEY"\npublic = true',
         ),
         GREENHOUSE_KEY=PRIVATE_READ_KEY,
     )
@@ -159,29 +179,73 @@ def test_a_key_is_sent_only_to_its_own_channel_and_never_shown(site_on, emulated
     assert PRIVATE_READ_KEY not in caplog.text
 
 
-def test_a_private_channel_without_its_key_says_where_to_set_it(site_on, emulated):
-    client = site_on(dashboards(("greenhouse", PRIVATE_CHANNEL_ID), ("balcony", CELSIUS)))
-    page = text(client.http.get("/d/greenhouse"))
-    assert "This channel needs a read API key" in page
-    assert "dashboard &#39;greenhouse&#39; in chalicelib/dashboards.toml" in page
-    cards = json.loads(client.http.get("/api/dashboards").body)
+def test_a_private_channel_without_its_key_says_where_to_set_it(
+    site_on, emulated, monkeypatch, tmp_path
+):
+    cookie = sign_in(monkeypatch, tmp_path)
+    # No key yet, but private by saying so: the owner signs in and is told where to put it.
+    client = site_on(
+        dashboards(("greenhouse", PRIVATE_CHANNEL_ID), ("balcony", CELSIUS), extra="public = false")
+    )
+    page = client.http.get("/d/greenhouse", headers=cookie)
+    assert page.status_code == 502
+    assert "This channel needs a read API key" in text(page)
+    assert "dashboard &#39;greenhouse&#39; in chalicelib/dashboards.toml" in text(page)
+    cards = json.loads(client.http.get("/api/dashboards", headers=cookie).body)
+    assert [c["name"] for c in cards] == ["greenhouse", "balcony"]
     assert cards[0]["error"]["code"] == "read_api_key_required"
     assert cards[1]["error"] is None
+    # Without a session: sent to sign in, and the overview shows only the public dashboard.
+    anonymous = client.http.get("/d/greenhouse")
+    assert anonymous.status_code == 303
+    assert anonymous.headers["Location"] == "/signin?next=/d/greenhouse"
+    assert "dashboards.toml" not in text(anonymous)
+    overview = client.http.get("/api/dashboards")
+    assert [c["name"] for c in json.loads(overview.body)] == ["balcony"]
+    assert "greenhouse" not in text(overview) and "read_api_key" not in text(overview)
+
+
+def test_a_public_channel_without_its_key_gives_visitors_only_the_general_message(
+    site_on, emulated
+):
+    # No key: public, and a site with nothing private reads no cookie: what everyone sees.
+    client = site_on(dashboards(("greenhouse", PRIVATE_CHANNEL_ID), ("balcony", CELSIUS)))
+    page = client.http.get("/d/greenhouse")
+    assert page.status_code == 502
+    assert "This channel needs a read API key" in text(page)
+    assert "the read API key is missing or wrong" in text(page)
+    for hint in ("dashboards.toml", "read_api_key_env", "read_api_key_param", "SSM"):
+        assert hint not in text(page)
+    cards = json.loads(client.http.get("/api/dashboards").body)
+    assert cards[0]["error"]["code"] == "read_api_key_required"
+    assert "dashboards.toml" not in json.dumps(cards)
 
 
 def test_thingspeak_status_beats_its_body_a_404_with_minus_one_is_no_such_channel(
-    site_on, emulated
+    site_on, emulated, monkeypatch, tmp_path
 ):
     emulated.set_response(4242, 404, "-1", {"Content-Type": "application/json"})
     try:
-        client = site_on(dashboards(("gone", 4242)))
-        page = client.http.get("/")
-        api = client.http.get("/api/latest")
+        public = site_on(dashboards(("gone", 4242)))
+        page = public.http.get("/")
+        api = public.http.get("/api/latest")
+        cookie = sign_in(monkeypatch, tmp_path)
+        private = site_on(dashboards(("gone", 4242), extra="public = false"))
+        owners = private.http.get("/", headers=cookie)
+        owners_api = private.http.get("/api/latest", headers=cookie)
+        anonymous = private.http.get("/")
     finally:
         emulated.set_response(4242, None)
-    assert page.status_code == 404 and "Channel not found" in text(page)
-    assert "Check channel = 4242 for dashboard &#39;gone&#39;" in text(page)
-    assert json.loads(api.body)["error"]["code"] == "channel_not_found"
+    for response in (page, owners):
+        assert response.status_code == 404 and "Channel not found" in text(response)
+    for response in (api, owners_api):
+        assert response.status_code == 404
+        assert json.loads(response.body)["error"]["code"] == "channel_not_found"
+    # Which setting to check: the owner is told; anyone else gets the general message.
+    hint = "Check channel = 4242 for dashboard &#39;gone&#39;"
+    assert hint in text(owners)
+    assert hint not in text(page) and "dashboards.toml" not in text(page)
+    assert anonymous.status_code == 303 and "4242" not in text(anonymous)
 
 
 def test_the_overview_answers_a_conditional_poll_with_304(site_on, emulated):

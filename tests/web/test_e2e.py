@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from chalicelib.access.session import COOKIE, Session, encode, passkey_id
+from chalicelib.access.sqlite_store import SqliteAccessStore
+from chalicelib.access.store import Passkey
 from emulator import DEMO_CHANNEL_ID, PRIVATE_CHANNEL_ID, PRIVATE_READ_KEY, SCENARIO_CHANNELS
 from emulator.server import SLOW_SECONDS
 from tests.conftest import SECRET_KEY
@@ -36,6 +39,21 @@ def app_on(make_client, emulated):
 
 def body(response) -> str:
     return response.body.decode("utf-8")
+
+
+def sign_in(monkeypatch, tmp_path) -> dict[str, str]:
+    """Passkey sign-in for the next app (SITE_URL and a local ACCESS_DB, as
+    docs/access.md sets them up), and the Cookie header of a passkey that may see every
+    dashboard, as a device that has just signed in carries it."""
+    db = str(tmp_path / "access.sqlite3")
+    monkeypatch.setenv("SITE_URL", "http://localhost:8000")
+    monkeypatch.setenv("ACCESS_DB", db)
+    monkeypatch.delenv("ACCESS_TABLE", raising=False)
+    monkeypatch.delenv("SESSION_SECRET_PARAM", raising=False)
+    store = SqliteAccessStore(db)
+    pid, now = passkey_id(b"the owner's laptop"), int(time.time())
+    store.add_passkey(Passkey(pid, b"x", "owner", None, now, now))
+    return {"Cookie": f"{COOKIE}={encode(Session(pid, '*', now), store.session_secret())}"}
 
 
 def test_demo_channel_shows_a_fresh_moving_reading(make_client, emulated):
@@ -96,13 +114,32 @@ def test_private_channel_needs_the_read_key(app_on, emulated):
     without = app_on(PRIVATE_CHANNEL_ID).http.get("/")
     assert without.status_code == 502
     assert "This channel needs a read API key" in body(without)
-    with_key = app_on(PRIVATE_CHANNEL_ID, THINGSPEAK_READ_API_KEY=PRIVATE_READ_KEY)
+    # Keyed, so private unless it says public: this one does, so no sign-in is involved.
+    with_key = app_on(
+        PRIVATE_CHANNEL_ID, THINGSPEAK_READ_API_KEY=PRIVATE_READ_KEY, THINGSPEAK_PUBLIC="true"
+    )
     assert with_key.http.get("/").status_code == 200
+    assert emulated.requests[-1].query["api_key"] == PRIVATE_READ_KEY
 
 
-def test_wrong_read_key_is_never_echoed(app_on):
-    page = app_on(PRIVATE_CHANNEL_ID, THINGSPEAK_READ_API_KEY=SECRET_KEY).http.get("/")
-    assert page.status_code == 502 and SECRET_KEY not in body(page)
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous public", "signed-in private"])
+def test_wrong_read_key_is_never_echoed(app_on, signed_in, monkeypatch, tmp_path):
+    if signed_in:  # the owner's page says where to fix the key: it must not show it either
+        cookie = sign_in(monkeypatch, tmp_path)
+        client = app_on(PRIVATE_CHANNEL_ID, THINGSPEAK_READ_API_KEY=SECRET_KEY)
+    else:
+        cookie = {}
+        client = app_on(
+            PRIVATE_CHANNEL_ID, THINGSPEAK_READ_API_KEY=SECRET_KEY, THINGSPEAK_PUBLIC="true"
+        )
+    page = client.http.get("/", headers=cookie)
+    api = client.http.get("/api/latest", headers=cookie)
+    assert page.status_code == 502 and api.status_code == 502
+    assert json.loads(api.body)["error"]["code"] == "read_api_key_required"
+    assert ("THINGSPEAK_READ_API_KEY" in body(page)) is signed_in  # the hint: owners only
+    for response in (page, api):
+        assert SECRET_KEY not in body(response)
+        assert SECRET_KEY not in json.dumps(dict(response.headers))
 
 
 @pytest.mark.parametrize(

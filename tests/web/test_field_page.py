@@ -63,7 +63,11 @@ channel = {GARAGE}
 name = "private"
 channel = {PRIVATE_CHANNEL_ID}
 read_api_key_env = "PRIVATE_KEY"
+public = true
 """
+# The same site with its keyed dashboard private (a key's default): anonymous visitors are
+# asked to sign in, for that name and for any unknown one alike.
+SIGN_IN_SITE = DASHBOARDS.replace("public = true\n", "")
 
 
 @pytest.fixture(scope="module")
@@ -345,6 +349,21 @@ def test_an_unknown_dashboard_or_field_is_our_404_and_never_reaches_thingspeak(c
     response = client.http.get(path)
     assert response.status_code == 404
     assert "Traceback" not in response.body.decode()
+    assert still.requests == []
+
+
+@pytest.mark.parametrize("name", ["private", "nope"])
+def test_with_a_private_dashboard_private_and_unknown_fields_alike_ask_to_sign_in(
+    make_client, still, name
+):
+    env = {"THINGSPEAK_URL": still.url, "PRIVATE_KEY": PRIVATE_READ_KEY}
+    client = make_client(env, dashboards=SIGN_IN_SITE)
+    page = client.http.get(f"/d/{name}/field/1?range=7d")
+    assert page.status_code == 303
+    assert page.headers["Location"].startswith("/signin?next=")
+    for path in (f"/d/{name}/field/1.csv", f"/api/d/{name}/field/1"):
+        assert client.http.get(path).status_code == 401
+    assert client.http.get("/d/garden/field/4.json").status_code == 404  # a public one's
     assert still.requests == []
 
 

@@ -384,6 +384,17 @@ def test_the_web_policy_queries_subscriptions_only_as_a_count():
         if {"dynamodb:PutItem", "dynamodb:DeleteItem"} & set(actions):
             returns = statement["Condition"]["StringEqualsIfExists"]["dynamodb:ReturnValues"]
             assert returns == "NONE"
-        assert "dynamodb:GetItem" not in actions or statement["Condition"][
-            "ForAllValues:StringLike"
-        ]["dynamodb:LeadingKeys"] == ["meta"]
+        if "dynamodb:GetItem" in actions:
+            condition = statement["Condition"]
+            leading = condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+            if statement["Resource"].endswith("-alerts") and leading != ["meta"]:
+                # (["meta"]: the push key's item, read whole.)
+                # A subscription's item only as whether it exists (pk) and the counter (n):
+                # never its endpoint or keys, so a projection of those two is required.
+                assert leading == ["subs#*"] and actions == ["dynamodb:GetItem"]
+                assert condition["ForAllValues:StringEquals"] == {
+                    "dynamodb:Attributes": ["pk", "n"]
+                }
+                assert condition["StringEquals"] == {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"}
+    sids = {statement.get("Sid") for statement in statements}
+    assert {"CountPushSubscriptions", "SeeWhetherASubscriptionExists"} <= sids

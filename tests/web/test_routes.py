@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import timedelta
 
 import pytest
 import requests
 from responses import matchers
 
+from chalicelib.access.session import COOKIE, Session, encode, passkey_id
+from chalicelib.access.sqlite_store import SqliteAccessStore
+from chalicelib.access.store import Passkey
 from tests.conftest import SECRET_KEY, FakeClock, at, feed_url, load_fixture
 
 SECURITY_HEADERS = (
@@ -24,6 +28,21 @@ JUST_AFTER = at("2016-02-09T20:15:00Z")  # four minutes after channel 9's entry
 
 def text(response) -> str:
     return response.body.decode("utf-8")
+
+
+def sign_in(monkeypatch, tmp_path) -> dict[str, str]:
+    """Passkey sign-in for the next make_client (SITE_URL and a local ACCESS_DB, as
+    docs/access.md sets them up), and the Cookie header of a passkey that may see every
+    dashboard, as a device that has just signed in carries it."""
+    db = str(tmp_path / "access.sqlite3")
+    monkeypatch.setenv("SITE_URL", "http://localhost:8000")
+    monkeypatch.setenv("ACCESS_DB", db)
+    monkeypatch.delenv("ACCESS_TABLE", raising=False)
+    monkeypatch.delenv("SESSION_SECRET_PARAM", raising=False)
+    store = SqliteAccessStore(db)
+    pid, now = passkey_id(b"the owner's laptop"), int(time.time())
+    store.add_passkey(Passkey(pid, b"x", "owner", None, now, now))
+    return {"Cookie": f"{COOKIE}={encode(Session(pid, '*', now), store.session_secret())}"}
 
 
 def shown(value: str, unit: str | None = None) -> str:
@@ -69,7 +88,10 @@ def test_read_key_is_sent_to_thingspeak_but_never_shown(thingspeak, make_client,
             )
         ],
     )
-    client = make_client({"THINGSPEAK_READ_API_KEY": SECRET_KEY}, now=JUST_AFTER)
+    # Keyed, so private unless it says public: this one does, so anyone sees it.
+    client = make_client(
+        {"THINGSPEAK_READ_API_KEY": SECRET_KEY, "THINGSPEAK_PUBLIC": "true"}, now=JUST_AFTER
+    )
     for path in ("/", "/api/latest"):
         response = client.http.get(path)
         assert response.status_code == 200
@@ -97,6 +119,8 @@ def test_api_latest_returns_the_reading_as_json(thingspeak, make_client):
         "display": "213",
         "unit": None,
         "numeric": True,
+        "compass": None,  # not declared a direction
+        "sums": None,  # not declared an amount
         "day_low": None,
         "day_high": None,
         "trend": None,  # one reading draws no chart
@@ -221,14 +245,21 @@ def test_cache_expires_after_cache_ttl_seconds(thingspeak, make_client):
 
 # (status, body, headers) from ThingSpeak -> (our status, error code, words on the page)
 FAULTS = {
-    "private channel": (400, "-1", {}, 502, "read_api_key_required", "THINGSPEAK_READ_API_KEY"),
+    "private channel": (
+        400,
+        "-1",
+        {},
+        502,
+        "read_api_key_required",
+        "the read API key is missing or wrong",
+    ),
     "unknown channel": (
         404,
         json.dumps(load_fixture("not_found.json")),
         {},
         404,
         "channel_not_found",
-        "THINGSPEAK_CHANNEL_ID",
+        "ThingSpeak has no channel 9",
     ),
     "server error": (
         500,
@@ -267,36 +298,90 @@ FAULTS = {
     "wrong shape": (200, '{"feeds": []}', {}, 502, "thingspeak_malformed", "channel"),
     "absurdly deep json": (200, "[" * 100_000, {}, 502, "thingspeak_malformed", "not valid JSON"),
 }
+# Where to fix it, in this site's configuration: for signed-in people only (docs/access.md).
+HINTS = {
+    "private channel": "THINGSPEAK_READ_API_KEY",
+    "unknown channel": "THINGSPEAK_CHANNEL_ID",
+}
 
 
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous public", "signed-in private"])
 @pytest.mark.parametrize("case", FAULTS, ids=list(FAULTS))
 def test_each_thingspeak_fault_gets_its_own_clear_page_and_json_error(
-    case, thingspeak, make_client
+    case, signed_in, thingspeak, make_client, monkeypatch, tmp_path
 ):
     upstream_status, body, headers, status, code, words = FAULTS[case]
+    hint = HINTS.get(case)
     thingspeak.get(feed_url(9), body=body, status=upstream_status, headers=headers)
-    client = make_client({"THINGSPEAK_READ_API_KEY": SECRET_KEY})
-    page = client.http.get("/")
+    if signed_in:  # keyed, so private: its owner signs in
+        cookie = sign_in(monkeypatch, tmp_path)
+        client = make_client({"THINGSPEAK_READ_API_KEY": SECRET_KEY})
+    else:  # keyed, and public by saying so: anyone sees it
+        cookie = {}
+        client = make_client({"THINGSPEAK_READ_API_KEY": SECRET_KEY, "THINGSPEAK_PUBLIC": "true"})
+    page = client.http.get("/", headers=cookie)
     assert page.status_code == status
     assert words in text(page)
     assert "Traceback" not in text(page) and SECRET_KEY not in text(page)
     assert ">-1<" not in text(page)
-    api = client.http.get("/api/latest")
+    if hint is not None:
+        # The owner is told where to fix it; anyone else gets the general message only.
+        assert (hint in text(page)) is signed_in
+    api = client.http.get("/api/latest", headers=cookie)
     assert api.status_code == status
     assert json.loads(api.body)["error"]["code"] == code
+    assert SECRET_KEY not in text(api)
     for header in SECURITY_HEADERS:
         assert header in page.headers and header in api.headers
     assert page.headers["Cache-Control"] == "no-store"
+    if signed_in:
+        assert page.headers["Vary"] == "Cookie" and page.headers["X-Robots-Tag"] == "noindex"
+        # Without the cookie the private dashboard's fault is nobody's business: sign in.
+        anonymous_page = client.http.get("/")
+        anonymous_api = client.http.get("/api/latest")
+        assert anonymous_page.status_code == 303
+        assert anonymous_page.headers["Location"] == "/signin?next=/"
+        assert anonymous_api.status_code == 401
+        assert json.loads(anonymous_api.body)["error"]["code"] == "sign_in_required"
+        for response in (anonymous_page, anonymous_api):
+            assert words not in text(response) and code not in text(response)
+            assert hint is None or hint not in text(response)
 
 
-def test_private_channel_without_key_shows_how_to_fix_it(thingspeak, make_client):
+def test_private_channel_without_key_shows_how_to_fix_it(
+    thingspeak, make_client, monkeypatch, tmp_path
+):
     thingspeak.get(feed_url(9), body="-1", status=400, content_type="application/json")
-    page = make_client().http.get("/")
+    cookie = sign_in(monkeypatch, tmp_path)
+    # No key yet, but private by saying so: the owner signs in and is told where to put it.
+    client = make_client({"THINGSPEAK_PUBLIC": "false"})
+    page = client.http.get("/", headers=cookie)
     body = text(page)
     assert page.status_code == 502
     assert "This channel needs a read API key" in body
     assert "Read API Key" in body and "THINGSPEAK_READ_API_KEY" in body
     assert ".chalice/config.json" in body
+    # Anyone without a session is sent to sign in, and learns nothing of the fault.
+    anonymous = client.http.get("/")
+    assert anonymous.status_code == 303
+    assert "THINGSPEAK_READ_API_KEY" not in text(anonymous)
+
+
+def test_a_public_channel_without_key_tells_visitors_only_the_general_message(
+    thingspeak, make_client, capsys
+):
+    thingspeak.get(feed_url(9), body="-1", status=400, content_type="application/json")
+    # No key: public. A site with nothing private reads no cookie: this is what all see.
+    page = make_client().http.get("/")
+    body = text(page)
+    assert page.status_code == 502
+    assert "This channel needs a read API key" in body
+    assert "the read API key is missing or wrong" in body
+    for hint in ("Read API Key", "THINGSPEAK_READ_API_KEY", ".chalice/config.json", "SSM"):
+        assert hint not in body
+    # The hint goes to the log instead, for the owner.
+    log = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+    assert "THINGSPEAK_READ_API_KEY" in log[-1]["error_fix"]
 
 
 @pytest.mark.parametrize(
@@ -317,7 +402,8 @@ def test_connection_refused_is_a_502_whose_message_has_no_url(thingspeak, make_c
         f"/channels/9/feeds.json?results=8000&api_key={SECRET_KEY}"
     )
     thingspeak.get(feed_url(9), body=refused)
-    page = make_client({"THINGSPEAK_READ_API_KEY": SECRET_KEY}).http.get("/")
+    client = make_client({"THINGSPEAK_READ_API_KEY": SECRET_KEY, "THINGSPEAK_PUBLIC": "true"})
+    page = client.http.get("/")
     assert page.status_code == 502
     assert "Could not connect to ThingSpeak" in text(page)
     assert SECRET_KEY not in text(page)
