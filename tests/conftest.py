@@ -21,7 +21,7 @@ from playwright.sync_api import Browser
 
 from chalicelib.config.loader import load_config
 from chalicelib.web.root import Site
-from emulator import Emulator
+from emulator import PRIVATE_READ_KEY, Emulator
 from scripts.local_app import serve
 from tests.support.browser import CHROMIUM, FLAGS
 from tests.support.push_service import PushService
@@ -34,6 +34,10 @@ THINGSPEAK = "https://api.thingspeak.com"
 SECRET_KEY = "SECRETKEY0123456"
 # The region moto plays AWS in.
 REGION = "eu-west-1"
+# What the demo dashboards file (chalicelib/dashboards.toml) needs from the environment,
+# as the local and dev stages set it: the private greenhouse's read key (the emulator's
+# private channel). Pass it wherever a test starts the app on the demo file.
+DEMO_ENV = {"GREENHOUSE_READ_KEY": PRIVATE_READ_KEY}
 
 # app.py builds its Site at import; give it settings that need no network.
 os.environ.setdefault("THINGSPEAK_CHANNEL_ID", "9")
@@ -170,3 +174,19 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
         monkeypatch.setenv(name, value)
     with mock_aws():
         yield boto3.Session(region_name=REGION)
+
+
+@pytest.fixture(autouse=True)
+def _template_packages_reaped_before_hypothesis(request: pytest.FixtureRequest) -> None:
+    """Jinja2's ModuleLoader (each Site's Renderer has one) registers its templates' package
+    in sys.modules as a weakref.proxy, dropped only when the cyclic collector frees that
+    Renderer. Hypothesis snapshots sys.modules and reads each entry's __file__ while it
+    draws: a collection in between leaves a dead proxy in its snapshot, and ReferenceError
+    ("weakly-referenced object no longer exists") ends the test. Collect earlier tests'
+    Sites first, so every proxy Hypothesis can see points at a live package."""
+    from hypothesis import is_hypothesis_test
+
+    if is_hypothesis_test(getattr(request, "function", None)):
+        import gc
+
+        gc.collect()

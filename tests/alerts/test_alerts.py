@@ -39,6 +39,7 @@ from chalicelib.thingspeak.client import ThingSpeakClient
 from emulator import PRIVATE_READ_KEY, Emulator
 from emulator.server import SLOW_SECONDS
 from tests.alerts.conftest import GARDEN, REGION, SUBJECT, Aws
+from tests.alerts.test_alerts_exact import AtomicClient
 from tests.conftest import FakeClock, write_dashboards
 from tests.support.push_service import PushService
 
@@ -104,8 +105,12 @@ def rig(emu: Emulator, stage: Aws, push: PushService, tmp_path: Path) -> Rig:
     return rig_for(emu, stage, push, tmp_path)
 
 
-def hhmm(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%H:%M UTC")
+def hhmm(at: datetime, now: datetime) -> str:
+    """How a message sent at `now` says `at`: its time, and its day too when that is not the
+    day of sending (a check soon after midnight about a reading before it)."""
+    at, now = at.astimezone(UTC), now.astimezone(UTC)
+    day = "" if at.date() == now.date() else f"{at.day} {at.strftime('%b')} "
+    return day + at.strftime("%H:%M UTC")
 
 
 # --- what gets told --------------------------------------------------------------------------
@@ -117,24 +122,25 @@ def test_a_sensor_going_quiet_and_coming_back_is_told_once_each_by_email_and_pus
     rig.emu.add_entry(1014, {1: "5.1"}, created_at=last)
     rig.check()
     rig.later(47)
+    told = rig.clock.now
 
     rig.check(times=3)
     assert rig.stage.emails() == [
-        f"Alert: Garden | Garden: no new reading for 47 min (last at {hhmm(last)})"
+        f"Alert: Garden | Garden: no new reading for 47 min (last at {hhmm(last, told)})"
     ]
-    assert rig.pushed(phone) == [f"Garden: no new reading for 47 min (last at {hhmm(last)})"]
+    assert rig.pushed(phone) == [f"Garden: no new reading for 47 min (last at {hhmm(last, told)})"]
 
     back = datetime.now(UTC)
     rig.emu.add_entry(1014, {1: "5.2"}, created_at=back)
     rig.clock.now = back + timedelta(minutes=1)
     rig.check(times=2)
     assert rig.stage.emails() == [
-        f"Alert: Garden | Garden: new readings again (latest at {hhmm(back)})"
+        f"Alert: Garden | Garden: new readings again (latest at {hhmm(back, rig.clock.now)})"
     ]
     [_, push_back] = rig.push.messages_for(phone)
     assert json.loads(push_back) == {
         "title": "Garden",
-        "body": f"Garden: new readings again (latest at {hhmm(back)})",
+        "body": f"Garden: new readings again (latest at {hhmm(back, rig.clock.now)})",
         "tag": "garden:quiet",  # the phone replaces "quiet" with "back"
         "url": "/d/garden",
     }
@@ -152,8 +158,8 @@ def test_a_threshold_crossed_and_cleared_is_told_in_the_unit_the_page_shows(rig)
     rig.check(times=2)
 
     expected = [
-        f"Garden: Temperature 31.6 °F, below 32 °F (at {hhmm(cold)})",
-        f"Garden: Temperature 34.3 °F, no longer below 32 °F (at {hhmm(warm)})",
+        f"Garden: Temperature 31.6 °F, below 32 °F (at {hhmm(cold, rig.clock.now)})",
+        f"Garden: Temperature 34.3 °F, no longer below 32 °F (at {hhmm(warm, rig.clock.now)})",
     ]
     assert [email.split(" | ")[1] for email in rig.stage.emails()] == expected
     assert rig.pushed(phone) == expected
@@ -186,8 +192,16 @@ def test_overlapping_checks_send_one_notification_for_one_change(rig):
     phone = rig.phone()
     rig.check()
     rig.emu.add_entry(1014, {1: "-1.0"})
-    # Eight invocations at once, each as a cold start with its own store and client.
-    checkers = [rig.checker(store=DynamoStore(rig.stage.table)) for _ in range(8)]
+    # Eight invocations at once, each as a cold start with its own store and client; each
+    # client's conditional writes atomic, as DynamoDB's are (moto's are not on their own).
+    checkers = [
+        rig.checker(
+            store=DynamoStore(
+                rig.stage.table, AtomicClient(boto3.client("dynamodb", region_name=REGION))
+            )
+        )
+        for _ in range(8)
+    ]
     start = threading.Barrier(len(checkers))
     results: list[list[dict[str, Any]]] = []
 
@@ -213,21 +227,26 @@ def test_thingspeak_failing_is_no_quiet_alarm_but_one_cant_check_and_one_works_a
     rig.check()
     rig.emu.set_fault(1014, "error_503")
     started = rig.clock.now
-    lines = []
+    lines, emails, told = [], [], []
     for _ in range(6):  # half an hour of failing checks, past the stale limit
         lines += rig.check()
+        sent = rig.stage.emails()
+        emails += sent
+        told += [rig.clock.now] * len(sent)  # when each was sent, for how it says the time
         rig.later(6)
     rig.emu.set_fault(1014, None)
     rig.emu.add_entry(1014, {1: "5.0"}, created_at=datetime.now(UTC))
     rig.clock.now = datetime.now(UTC) + timedelta(minutes=1)
     rig.check(times=2)
+    emails += rig.stage.emails()
 
     assert [line["outcome"] for line in lines] == ["thingspeak_error"] * 6
     assert all(line["error"] == "thingspeak_unavailable" for line in lines)
-    assert [email.split(" | ")[1] for email in rig.stage.emails()] == [
-        f"Garden: can't check the readings since {hhmm(started)} "
+    assert len(told) == 1, emails  # one can't-check while failing
+    assert [email.split(" | ")[1] for email in emails] == [
+        f"Garden: can't check the readings since {hhmm(started, told[0])} "
         "(ThingSpeak is not answering properly)",
-        f"Garden: readings can be checked again (at {hhmm(rig.clock.now)})",
+        f"Garden: readings can be checked again (at {hhmm(rig.clock.now, rig.clock.now)})",
     ]
 
 
@@ -430,11 +449,12 @@ def test_the_embedded_store_gives_the_same_notifications(emu, stage, push, tmp_p
     emu.add_entry(1014, {1: "-2.0"}, created_at=cold)
     for _ in range(3):
         check()
+    told = rig.clock.now
     rig.later(40)
     check()
 
     assert said == [
-        f"Garden: Temperature 28.4 °F, below 32 °F (at {hhmm(cold)})",
+        f"Garden: Temperature 28.4 °F, below 32 °F (at {hhmm(cold, told)})",
         said[1],
     ]
     assert said[1].startswith("Garden: no new reading for 40 min")

@@ -28,6 +28,7 @@ from deploy import build
 from deploy.errors import DeployError
 from emulator import Emulator
 from scripts.local_app import without_app_settings
+from tests.conftest import DEMO_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -124,6 +125,7 @@ def cold_view(package: Path, emulator_url: str, *flags: str) -> subprocess.Compl
             "PATH": os.environ.get("PATH", os.defpath),
             "THINGSPEAK_URL": emulator_url,
             "GLANCE_CONFIG": "chalicelib/dashboards.toml",
+            **DEMO_ENV,  # the private greenhouse's key, as the dev stage sets it
             "_HANDLER": "app.app",
         },
         capture_output=True,

@@ -440,7 +440,7 @@ def assert_deployed_code_is_the_built_package(
             for cached in (
                 "__pycache__/app.cpython-{v}.pyc",
                 "chalice/__pycache__/app.cpython-{v}.pyc",
-                "chalicelib/__pycache__/views.cpython-{v}.pyc",
+                "chalicelib/web/__pycache__/dashboard.cpython-{v}.pyc",
                 "requests/__pycache__/sessions.cpython-{v}.pyc",
                 "jinja2/__pycache__/environment.cpython-{v}.pyc",
             ):

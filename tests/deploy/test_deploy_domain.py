@@ -123,6 +123,8 @@ def test_the_rest_of_the_config_is_kept_as_it_was(aws, zone_id, config):
     after = json.loads(config.read_text())
     del before["stages"]["prod"]["api_gateway_custom_domain"]
     del after["stages"]["prod"]["api_gateway_custom_domain"]
+    # The one other thing it writes: the site's own origin, for sign-in (passkeys, links).
+    assert after["stages"]["prod"]["environment_variables"].pop("SITE_URL") == f"https://{DOMAIN}"
     assert after == before
     assert list(after) == list(before)  # key order too
 
@@ -133,8 +135,15 @@ def test_config_keeps_its_layout_and_permissions(aws, zone_id, config):
     certificate(aws, config)
     arn = aws.client("acm").list_certificates()["CertificateSummaryList"][0]["CertificateArn"]
     placeholder = json.loads(before)["stages"]["prod"]["api_gateway_custom_domain"]
-    # Only the ARN changed, byte for byte: same indentation, key order, non-ASCII as is.
-    assert config.read_text() == before.replace(placeholder["certificate_arn"], arn)
+    # Only the ARN changed and SITE_URL was added as the stage's last variable, byte for
+    # byte: same indentation, key order, non-ASCII as is.
+    assert "SITE_URL" not in json.loads(before)["stages"]["prod"]["environment_variables"]
+    site_url = f',\n        "SITE_URL": "https://{DOMAIN}"\n      }}'
+    after = config.read_text()
+    assert after.count(site_url) == 1, after
+    assert after.replace(site_url, "\n      }") == before.replace(
+        placeholder["certificate_arn"], arn
+    )
     assert stat.S_IMODE(config.stat().st_mode) == 0o644
     assert [p.name for p in config.parent.iterdir()] == [config.name]  # no temporary left
 

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from emulator import DEMO_CHANNEL_ID, Emulator
+from emulator import DEMO_CHANNEL_ID, PRIVATE_CHANNEL_ID, Emulator
 from scripts.local_app import proxy_event, without_app_settings
+from tests.conftest import DEMO_ENV
 from tests.support.servers import loopback
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -191,6 +192,7 @@ def invoke(
         "THINGSPEAK_URL": emulator_url,
         # The demo dashboards file: it must have reached the package to be read there.
         "GLANCE_CONFIG": "chalicelib/dashboards.toml",
+        **DEMO_ENV,  # the private greenhouse's key, as the dev stage sets it
         **lambda_env,
     }
     # -I: ignore PYTHON* variables and the user's site; -S: no site-packages at all.
@@ -233,15 +235,24 @@ def test_unpacked_package_serves_the_page_on_a_bare_interpreter(unpacked):
 
 def test_on_lambda_the_web_function_asks_thingspeak_while_it_starts(unpacked):
     """Lambda names the handler it runs: the web function starts its first read at once
-    (the overview's, for the demo's two dashboards), and the first view finds it done."""
+    (the overview's, for each of the demo's dashboards: the private greenhouse's too, for a
+    signed-in first view), and the first view finds it done."""
     with loopback(Emulator(), lambda e: e.url) as emu:
         response = invoke(unpacked, emu.url, "/", _HANDLER="app.app")
         asked = [(r.path, r.query["results"]) for r in emu.requests]
+        keys = {r.path: r.query.get("api_key") for r in emu.requests}
     assert response["statusCode"] == 200
     assert sorted(asked) == [
+        (f"/channels/{PRIVATE_CHANNEL_ID}/feeds.json", "20"),
         ("/channels/1014/feeds.json", "20"),
         (f"/channels/{DEMO_CHANNEL_ID}/feeds.json", "20"),
     ]  # one read per channel, none twice
+    # The key goes to its own channel only.
+    assert keys == {
+        f"/channels/{PRIVATE_CHANNEL_ID}/feeds.json": DEMO_ENV["GREENHOUSE_READ_KEY"],
+        "/channels/1014/feeds.json": None,
+        f"/channels/{DEMO_CHANNEL_ID}/feeds.json": None,
+    }
     log = json.loads(response["log"])
     assert set(log["dashboards"].values()) == {"hit"}  # fetched before the request came
 
