@@ -7,19 +7,16 @@ import logging
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-from chalicelib.access.session import COOKIE, Session, encode, passkey_id
-from chalicelib.access.sqlite_store import SqliteAccessStore
-from chalicelib.access.store import Passkey
 from chalicelib.thingspeak.errors import ReadKeyUnavailable
 from chalicelib.thingspeak.keys import SsmReadKey
 from emulator import PRIVATE_CHANNEL_ID, PRIVATE_READ_KEY
+from tests.support.access import sign_in
 
 PARAMETER = "/thingspeak-glance/read-api-key"
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,21 +34,6 @@ def private_channel_client(make_client, emulated, public: bool = True):
             **({"THINGSPEAK_PUBLIC": "true"} if public else {}),
         }
     )
-
-
-def sign_in(monkeypatch, tmp_path) -> dict[str, str]:
-    """Passkey sign-in for the next client (SITE_URL and a local ACCESS_DB, as
-    docs/access.md sets them up), and the Cookie header of a passkey that may see every
-    dashboard, as a device that has just signed in carries it."""
-    db = str(tmp_path / "access.sqlite3")
-    monkeypatch.setenv("SITE_URL", "http://localhost:8000")
-    monkeypatch.setenv("ACCESS_DB", db)
-    monkeypatch.delenv("ACCESS_TABLE", raising=False)
-    monkeypatch.delenv("SESSION_SECRET_PARAM", raising=False)
-    store = SqliteAccessStore(db)
-    pid, now = passkey_id(b"the owner's laptop"), int(time.time())
-    store.add_passkey(Passkey(pid, b"x", "owner", None, now, now))
-    return {"Cookie": f"{COOKIE}={encode(Session(pid, '*', now), store.session_secret())}"}
 
 
 def test_private_channel_is_read_with_the_key_from_ssm(aws, make_client, emulated, caplog):

@@ -15,12 +15,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from chalicelib.access.session import COOKIE, Session, encode, passkey_id
-from chalicelib.access.sqlite_store import SqliteAccessStore
-from chalicelib.access.store import Passkey
 from emulator import DEMO_CHANNEL_ID, PRIVATE_CHANNEL_ID, PRIVATE_READ_KEY, SCENARIO_CHANNELS
 from emulator.server import SLOW_SECONDS
 from tests.conftest import SECRET_KEY
+from tests.support.access import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,21 +37,6 @@ def app_on(make_client, emulated):
 
 def body(response) -> str:
     return response.body.decode("utf-8")
-
-
-def sign_in(monkeypatch, tmp_path) -> dict[str, str]:
-    """Passkey sign-in for the next app (SITE_URL and a local ACCESS_DB, as
-    docs/access.md sets them up), and the Cookie header of a passkey that may see every
-    dashboard, as a device that has just signed in carries it."""
-    db = str(tmp_path / "access.sqlite3")
-    monkeypatch.setenv("SITE_URL", "http://localhost:8000")
-    monkeypatch.setenv("ACCESS_DB", db)
-    monkeypatch.delenv("ACCESS_TABLE", raising=False)
-    monkeypatch.delenv("SESSION_SECRET_PARAM", raising=False)
-    store = SqliteAccessStore(db)
-    pid, now = passkey_id(b"the owner's laptop"), int(time.time())
-    store.add_passkey(Passkey(pid, b"x", "owner", None, now, now))
-    return {"Cookie": f"{COOKIE}={encode(Session(pid, '*', now), store.session_secret())}"}
 
 
 def test_demo_channel_shows_a_fresh_moving_reading(make_client, emulated):

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from datetime import timedelta
 
 import pytest
 import requests
 from responses import matchers
 
-from chalicelib.access.session import COOKIE, Session, encode, passkey_id
-from chalicelib.access.sqlite_store import SqliteAccessStore
-from chalicelib.access.store import Passkey
 from tests.conftest import SECRET_KEY, FakeClock, at, feed_url, load_fixture
+from tests.support.access import sign_in
 
 SECURITY_HEADERS = (
     "Content-Security-Policy",
@@ -28,21 +25,6 @@ JUST_AFTER = at("2016-02-09T20:15:00Z")  # four minutes after channel 9's entry
 
 def text(response) -> str:
     return response.body.decode("utf-8")
-
-
-def sign_in(monkeypatch, tmp_path) -> dict[str, str]:
-    """Passkey sign-in for the next make_client (SITE_URL and a local ACCESS_DB, as
-    docs/access.md sets them up), and the Cookie header of a passkey that may see every
-    dashboard, as a device that has just signed in carries it."""
-    db = str(tmp_path / "access.sqlite3")
-    monkeypatch.setenv("SITE_URL", "http://localhost:8000")
-    monkeypatch.setenv("ACCESS_DB", db)
-    monkeypatch.delenv("ACCESS_TABLE", raising=False)
-    monkeypatch.delenv("SESSION_SECRET_PARAM", raising=False)
-    store = SqliteAccessStore(db)
-    pid, now = passkey_id(b"the owner's laptop"), int(time.time())
-    store.add_passkey(Passkey(pid, b"x", "owner", None, now, now))
-    return {"Cookie": f"{COOKIE}={encode(Session(pid, '*', now), store.session_secret())}"}
 
 
 def shown(value: str, unit: str | None = None) -> str:
