@@ -10,6 +10,7 @@ gc.disable()
 
 from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response
 
+from chalicelib.access.routes import access_routes, serve_site
 from chalicelib.alerts.routes import alert_routes, serve_config
 from chalicelib.logs import access_log
 from chalicelib.web.responses import add_security_headers, head_like_get, keep_head_length
@@ -76,41 +77,6 @@ def api_dashboards() -> Response:
     return site.dashboards_api(request.headers, request.query_params)
 
 
-# Sign-in (chalicelib/access/): the pages load no WebAuthn code; the ceremonies do.
-@app.route("/signin", methods=READ)
-def signin() -> Response:
-    return _access_page("signin")
-
-
-@app.route("/join", methods=READ)
-def join() -> Response:
-    """An invitation's page; the token follows in the link's #fragment."""
-    return _access_page("join")
-
-
-@app.route("/signout", methods=["GET", "HEAD", "POST"])
-def signout() -> Response:
-    request = _request()
-    if request.method == "POST":
-        return site.access_pages.sign_out(request.headers)
-    return _access_page("signout")
-
-
-@app.route("/api/access/{step}", methods=["POST"])
-def access_step(step: str) -> Response:
-    from chalicelib.access import ceremonies
-
-    request = _request()
-    names = tuple(d.name for d in site.config.dashboards)
-    return ceremonies.respond(step, site.access, names, request.headers, request.raw_body)
-
-
-def _access_page(mode: str) -> Response:
-    request = _request()
-    viewer, _ = site.visitor(request.headers)
-    return site.access_pages.page(mode, request.query_params, viewer.signed_in)
-
-
 @app.route("/{name}", methods=READ)
 def static_file(name: str) -> Response:
     return site.static_file(name, _request().headers)
@@ -121,6 +87,10 @@ def _request() -> Request:
     assert request is not None  # Chalice sets it before calling any view
     return request
 
+
+# Sign-in (chalicelib/access/routes.py): the pages load no WebAuthn code; the ceremonies do.
+app.register_blueprint(access_routes)
+serve_site(lambda: site)
 
 # Alerts: the push routes (a Blueprint), and the scheduled check. The alert code is
 # imported inside each function, so the page's cold start never loads it.
