@@ -41,7 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from emulator import BUSY_CHANNEL_IDS  # noqa: E402
+from emulator import BUSY_CHANNEL_IDS, PRIVATE_READ_KEY  # noqa: E402
 from scripts.local_app import (  # noqa: E402
     NOT_SHIPPED,
     free_port,
@@ -359,7 +359,10 @@ def warm_figures(url: str) -> None:
     for name in set(os.environ) - set(without_app_settings(os.environ)):
         del os.environ[name]
     os.environ.update(
-        THINGSPEAK_URL=url, GLANCE_CONFIG="chalicelib/dashboards.toml", CACHE_TTL_SECONDS="3600"
+        THINGSPEAK_URL=url,
+        GLANCE_CONFIG="chalicelib/dashboards.toml",
+        CACHE_TTL_SECONDS="3600",
+        GREENHOUSE_READ_KEY=PRIVATE_READ_KEY,  # the demo's private dashboard
     )
     from chalice.app import Chalice, Response
 

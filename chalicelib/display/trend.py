@@ -213,7 +213,7 @@ def _path(
     previous: float | None = None
     for point, y in zip(points, ys, strict=True):
         x = (point.at - t0) / length * WIDTH
-        text = f"{x:.1f} {y:.1f}".replace(".0 ", " ").removesuffix(".0")
+        text = f"{_short(x)} {_short(y)}"
         if previous is not None and point.at - previous <= reach:
             segments[-1].append(f" {text}")
         else:
@@ -221,6 +221,12 @@ def _path(
         previous = point.at
     # A lone reading between gaps is a zero-length line: with round caps, a dot.
     return "".join("".join(s) + ("h0" if len(s) == 1 else "") for s in segments)
+
+
+def _short(value: float) -> str:
+    """One decimal in as few characters as SVG reads it: "12", "3.5", ".5"."""
+    text = f"{value:.1f}".removesuffix(".0")
+    return text[1:] if text.startswith("0.") else text
 
 
 QUARTER = 900  # seconds: every zone's midnight is a whole quarter hour of UTC

@@ -43,9 +43,13 @@ def root(context, missing=missing):
         yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'data_t'))
         yield '" data-v="'
         yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'data_v'))
-        yield '" data-what="'
-        yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'what'))
-        yield '"><path d="'
+        yield '"'
+        if (environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'what') != 'reading'):
+            pass
+            yield ' data-what="'
+            yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'what'))
+            yield '"'
+        yield '><path d="'
         yield escape(environment.getattr((undefined(name='trend') if l_0_trend is missing else l_0_trend), 'path'))
         yield '"/></svg>\n'
         l_0_labelled = ((t_1((undefined(name='reading') if l_0_reading is missing else l_0_reading)) and environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'headline')) and (environment.getattr((undefined(name='field') if l_0_field is missing else l_0_field), 'number') == environment.getattr(environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'headline'), 'number')))
@@ -103,4 +107,4 @@ def root(context, missing=missing):
         yield '</span></figcaption>\n</figure>\n'
 
 blocks = {}
-debug_info = '1=21&2=23&4=27&5=51&6=55&7=73&8=91'
+debug_info = '1=21&2=23&4=27&5=55&6=59&7=77&8=95'
