@@ -6,14 +6,66 @@
 var CACHE = "glance-__BUILD__";
 var OFFLINE = "X-Glance-Offline";
 
+// A private page's copy is kept apart, with the moment its session lapses
+// (X-Glance-Private-Until, epoch seconds): a browser that is signed out is never shown one.
+var PRIVATE = CACHE + "-private";
+var UNTIL = "X-Glance-Private-Until";
+
+function isPrivate(response) {
+  return /(^|,)\s*private\b/.test(response.headers.get("Cache-Control") || "");
+}
+
+// The server's answers to a browser nobody is signed in on any more (the session lapsed,
+// was revoked, or signed out elsewhere): 401 for data, a redirect to /signin for a page,
+// the overview's sign-in link.
+function signedOut(response) {
+  return response.status === 401 || response.type === "opaqueredirect"
+    || /rel="sign-in"/.test(response.headers.get("Link") || "");
+}
+
+// The newest answer for a URL is the one kept: a public copy replaces a private one and back.
+// (caches.open would create the other cache; a browser that never signs in has none.)
+function keep(key, response) {
+  var mine = isPrivate(response);
+  var other = mine ? CACHE : PRIVATE;
+  return caches.open(mine ? PRIVATE : CACHE).then(function (cache) {
+    return cache.put(key, response);
+  }).then(function () { return caches.has(other); }).then(function (has) {
+    return has && caches.open(other).then(function (cache) { return cache.delete(key); });
+  });
+}
+
+function privateCopy(key) {
+  return caches.has(PRIVATE).then(function (has) {
+    return has && caches.open(PRIVATE).then(function (cache) {
+      return cache.match(key, { ignoreVary: true }).then(function (mine) {
+        if (!mine) return undefined;
+        if (Number(mine.headers.get(UNTIL)) * 1000 > Date.now()) return mine;
+        return cache.delete(key).then(function () { return undefined; });
+      });
+    });
+  });
+}
+
+function copyOf(key) {
+  return caches.open(CACHE).then(function (cache) {
+    return cache.match(key, { ignoreVary: true });
+  }).then(function (saved) { return saved || privateCopy(key); });
+}
+
 // The page that installs the worker was loaded before it: keep a copy of it (and of any
 // other open page) now, or the first visit would leave nothing to show offline.
 self.addEventListener("install", function (event) {
   self.skipWaiting();
-  event.waitUntil(Promise.all([caches.open(CACHE), self.clients.matchAll({ type: "window", includeUncontrolled: true })])
-    .then(function (found) {
-      return Promise.all(found[1].map(function (client) {
-        return found[0].add(client.url.split("#")[0]).catch(function () { /* not a page to keep */ });
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true })
+    .then(function (clients) {
+      return Promise.all(clients.map(function (client) {
+        var key = client.url.split("#")[0];
+        return fetch(key).then(function (response) {
+          // Sent elsewhere (to sign in): not this page, nothing to keep.
+          if (response.status === 200 && !response.redirected) return keep(key, response);
+          return null;
+        }).catch(function () { /* not a page to keep */ });
       }));
     }));
 });
@@ -21,7 +73,7 @@ self.addEventListener("install", function (event) {
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (names) {
     return Promise.all(names.filter(function (name) {
-      return name.indexOf("glance-") === 0 && name !== CACHE;
+      return name.indexOf("glance-") === 0 && name !== CACHE && name !== PRIVATE;
     }).map(function (name) { return caches.delete(name); }));
   }).then(function () { return self.clients.claim(); }));
 });
@@ -62,14 +114,13 @@ self.addEventListener("fetch", function (event) {
   var key = request.url.split("#")[0];
   event.respondWith(fetch(request).then(function (response) {
     if (response.status === 200) {
-      var copy = response.clone();
-      event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.put(key, copy); }));
+      event.waitUntil(keep(key, response.clone()));
+    } else if (signedOut(response)) {
+      event.waitUntil(caches.delete(PRIVATE));
     }
     return response;
   }, function (failure) {
-    return caches.open(CACHE).then(function (cache) {
-      return cache.match(key, { ignoreVary: true });
-    }).then(function (saved) {
+    return copyOf(key).then(function (saved) {
       if (saved) return fromCache(saved, page);
       if (page) return neverSeen();
       throw failure;

@@ -17,14 +17,20 @@ from chalicelib.web.rendering import TEMPLATES_DIR, Renderer, _sha256
 NOINDEX = "noindex"
 SIGN_IN_REQUIRED = "sign_in_required"
 PRIVATE_CACHE = "private, no-cache"
+# Read by the service worker (templates/sw.js): no offline copy after the session lapses.
+PRIVATE_UNTIL = "X-Glance-Private-Until"
 
 
-def mark_private(response: Response, cookie: str | None = None) -> Response:
+def mark_private(
+    response: Response, cookie: str | None = None, until: int | None = None
+) -> Response:
     """A response that carries (or stands in for) private data: never shared by a cache,
     varies with the cookie, never indexed."""
     headers = response.headers
     if response.status_code < 400:
         headers["Cache-Control"] = PRIVATE_CACHE
+        if until is not None:
+            headers[PRIVATE_UNTIL] = str(until)
     headers["Vary"] = "Cookie"
     headers["X-Robots-Tag"] = NOINDEX
     if cookie:

@@ -47,6 +47,9 @@ class Viewer:
 
     passkey: str | None = None
     dashboards: frozenset[str] | None = frozenset()
+    # When the session lapses unless used again (epoch seconds): the service worker shows
+    # no offline copy of a private page after it.
+    until: int | None = None
 
     @property
     def signed_in(self) -> bool:
@@ -79,7 +82,7 @@ class Session:
     @property
     def viewer(self) -> Viewer:
         names = None if self.scope == ALL else frozenset(filter(None, self.scope.split(":")))
-        return Viewer(self.passkey, names)
+        return Viewer(self.passkey, names, self.checked + IDLE_SECONDS)
 
 
 def scope_of(dashboards: tuple[str, ...] | None) -> str:

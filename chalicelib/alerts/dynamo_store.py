@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from chalicelib.alerts.store import (
     DAY,
@@ -19,30 +18,15 @@ from chalicelib.alerts.store import (
     subscription_id,
 )
 from chalicelib.alerts.subscriptions import Subscription
+from chalicelib.aws.dynamo import DynamoTable
 
 COUNTER = "#count"  # sk of each dashboard's subscription counter
 
 
-class DynamoStore:
-    def __init__(self, table: str, client: Any = None) -> None:
-        self.table = table
-        self._client = client
-        self._lock = threading.Lock()
-
-    @property
-    def client(self) -> Any:
-        with self._lock:  # boto3 clients are thread-safe; creating them is not
-            if self._client is None:
-                import boto3
-                from botocore.config import Config
-
-                config = Config(
-                    connect_timeout=3,
-                    read_timeout=5,
-                    retries={"max_attempts": 3, "mode": "standard"},
-                )
-                self._client = boto3.client("dynamodb", config=config)
-            return self._client
+class DynamoStore(DynamoTable):
+    error: ClassVar[type[Exception]] = StoreError
+    kind = "alerts table"
+    setup = "python -m deploy.alerts setup"
 
     def records(self, dashboard: str) -> dict[str, Record]:
         items = self._query(f"alert#{dashboard}", "read alert states")
@@ -66,7 +50,10 @@ class DynamoStore:
                 "ConditionExpression": "version = :seen",
                 "ExpressionAttributeValues": {":seen": {"N": str(old.version)}},
             }
-        return self._put(item, condition, "write an alert state")
+        done = self._call(
+            "write an alert state", "put_item", conditional=True, Item=item, **condition
+        )
+        return done is not None
 
     def subscriptions(self, dashboard: str, now: float) -> list[Subscription]:
         items = self._query(f"subs#{dashboard}", "read push subscriptions")
@@ -100,7 +87,9 @@ class DynamoStore:
             "ExpressionAttributeNames": {"#auth": "auth"},  # a reserved word
             "ExpressionAttributeValues": {":auth": {"S": subscription.auth}},
         }
-        if self._put(item, known, "renew a push subscription"):
+        if self._call(
+            "renew a push subscription", "put_item", conditional=True, Item=item, **known
+        ):
             return "renewed"
         key = {"pk": item["pk"], "sk": item["sk"]}
         # Only whether it exists: the web function never reads another browser's keys.
@@ -123,8 +112,6 @@ class DynamoStore:
 
     def _add(self, item: dict[str, Any], pk: str) -> Subscribed | Literal["recount"]:
         """The item and the dashboard's counter in one transaction: the cap is atomic."""
-        from botocore.exceptions import ClientError
-
         counter = {
             "Update": {
                 "TableName": self.table,
@@ -145,23 +132,12 @@ class DynamoStore:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
-        try:
-            self.client.transact_write_items(TransactItems=[counter, put])
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            if error.get("Code") != "TransactionCanceledException":
-                raise StoreError(self._explain("add a push subscription", exc)) from None
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                return "renewed"  # the same browser, twice at once: the other request added it
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                return "recount"
-            return "recount" if "ConditionalCheckFailed" in error.get("Message", "") else "full"
-        except Exception as exc:
-            raise StoreError(
-                f"Could not add a push subscription in {self.table} ({type(exc).__name__})."
-            ) from None
-        return "created"
+        reasons = self._transact("add a push subscription", [counter, put])
+        if reasons is None:
+            return "created"
+        if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+            return "renewed"  # the same browser, twice at once: the other request added it
+        return "recount" if reasons[:1] == ["ConditionalCheckFailed"] else "full"
 
     def _recount(self, pk: str, now: float) -> bool:
         """The counter says full: expired subscriptions (TTL deletes them without telling
@@ -177,29 +153,20 @@ class DynamoStore:
         live = self._count(pk, now)  # the counter has no expiry, so it is not among them
         if live >= MAX_SUBSCRIPTIONS or seen is None:
             return False
-        from botocore.exceptions import ClientError
-
-        try:
-            self.client.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": pk}, "sk": {"S": COUNTER}},
-                UpdateExpression="SET n = :real",
-                ConditionExpression="n = :seen",
-                ExpressionAttributeValues={
-                    ":real": {"N": str(live)},
-                    ":seen": seen["n"],
-                },
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise StoreError(self._explain("count push subscriptions", exc)) from None
+        self._call(
+            "count push subscriptions",
+            "update_item",
+            conditional=True,  # someone else changed it: theirs stands
+            Key={"pk": {"S": pk}, "sk": {"S": COUNTER}},
+            UpdateExpression="SET n = :real",
+            ConditionExpression="n = :seen",
+            ExpressionAttributeValues={":real": {"N": str(live)}, ":seen": seen["n"]},
+        )
         return True
 
     def unsubscribe(
         self, dashboard: str, endpoint: str, auth: str | None = None
     ) -> Unsubscribed | None:
-        from botocore.exceptions import ClientError
-
         pk = f"subs#{dashboard}"
         key = {"pk": {"S": pk}, "sk": {"S": subscription_id(endpoint)}}
         # Whether it exists, and the auth secret compared by DynamoDB, not read back: the
@@ -213,11 +180,8 @@ class DynamoStore:
         ).get("Item")
         if found is None:
             return "unknown"
-        delete: dict[str, Any] = {
-            "TableName": self.table,
-            "Key": key,
-            "ConditionExpression": "attribute_exists(pk)",
-        }
+        refused: Unsubscribed = "not_yours" if auth is not None else "unknown"
+        delete: dict[str, Any] = {"Key": key, "ConditionExpression": "attribute_exists(pk)"}
         if auth is not None:
             delete["ConditionExpression"] = "#auth = :auth"
             delete["ExpressionAttributeNames"] = {"#auth": "auth"}
@@ -229,28 +193,16 @@ class DynamoStore:
             "ConditionExpression": "n > :zero",
             "ExpressionAttributeValues": {":one": {"N": "1"}, ":zero": {"N": "0"}},
         }
-        try:
-            self.client.transact_write_items(
-                TransactItems=[{"Delete": delete}, {"Update": counter}]
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                raise StoreError(self._explain("remove a push subscription", exc)) from None
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            if reasons[:1] == ["ConditionalCheckFailed"]:
-                return "not_yours" if auth is not None else "unknown"
-            # No counter (a subscription from before it existed): delete it on its own.
-            try:
-                self.client.delete_item(**delete)
-            except ClientError as alone:
-                code = alone.response.get("Error", {}).get("Code")
-                if code == "ConditionalCheckFailedException":
-                    return "not_yours" if auth is not None else "unknown"
-                raise StoreError(self._explain("remove a push subscription", alone)) from None
-        except Exception as exc:
-            raise StoreError(
-                f"Could not remove a push subscription in {self.table} ({type(exc).__name__})."
-            ) from None
+        action = "remove a push subscription"
+        items = [{"Delete": {"TableName": self.table, **delete}}, {"Update": counter}]
+        reasons = self._transact(action, items)
+        if reasons is None:
+            return "removed"
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            return refused
+        # No counter (a subscription from before it existed): delete it on its own.
+        if self._call(action, "delete_item", conditional=True, **delete) is None:
+            return refused
         return "removed"
 
     def public_key(self) -> str | None:
@@ -262,23 +214,6 @@ class DynamoStore:
     def set_public_key(self, key: str) -> None:
         item = {"pk": {"S": "meta"}, "sk": {"S": "vapid"}, "public_key": {"S": key}}
         self._call("store the push key", "put_item", Item=item)
-
-    def _query(self, pk: str, action: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        page: dict[str, Any] = {}
-        while True:
-            answer = self._call(
-                action,
-                "query",
-                KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues={":pk": {"S": pk}},
-                ConsistentRead=True,
-                **page,
-            )
-            items.extend(answer.get("Items", []))
-            if "LastEvaluatedKey" not in answer:
-                return items
-            page = {"ExclusiveStartKey": answer["LastEvaluatedKey"]}
 
     def _count(self, pk: str, now: float) -> int:
         """How many unexpired items: Select=COUNT returns no item, so the web function's
@@ -300,42 +235,6 @@ class DynamoStore:
             if "LastEvaluatedKey" not in answer:
                 return total
             page = {"ExclusiveStartKey": answer["LastEvaluatedKey"]}
-
-    def _put(self, item: dict[str, Any], condition: dict[str, Any], action: str) -> bool:
-        from botocore.exceptions import ClientError
-
-        try:
-            self.client.put_item(TableName=self.table, Item=item, **condition)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise StoreError(self._explain(action, exc)) from None
-        except Exception as exc:  # botocore's own errors (connection, timeout)
-            raise StoreError(
-                f"Could not {action} in {self.table} ({type(exc).__name__})."
-            ) from None
-        return True
-
-    def _call(self, action: str, operation: str, **kwargs: Any) -> Any:
-        from botocore.exceptions import ClientError
-
-        try:
-            return getattr(self.client, operation)(TableName=self.table, **kwargs)
-        except ClientError as exc:
-            raise StoreError(self._explain(action, exc)) from None
-        except Exception as exc:
-            raise StoreError(
-                f"Could not {action} in {self.table} ({type(exc).__name__})."
-            ) from None
-
-    def _explain(self, action: str, exc: Any) -> str:
-        code = exc.response.get("Error", {}).get("Code", "error")
-        if code == "ResourceNotFoundException":
-            return (
-                f"The alerts table {self.table} does not exist in this region: run "
-                "python -m deploy.alerts setup."
-            )
-        return f"DynamoDB refused to {action} in {self.table} ({code})."
 
 
 def _record(item: Mapping[str, Any]) -> Record:

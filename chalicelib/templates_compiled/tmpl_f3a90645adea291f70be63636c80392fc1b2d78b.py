@@ -75,6 +75,7 @@ def block_content(context, missing=missing):
     l_0_reading = resolve('reading')
     l_0_bell = resolve('bell')
     l_0_field = resolve('field')
+    l_0_private = resolve('private')
     try:
         t_1 = environment.tests['defined']
     except KeyError:
@@ -192,6 +193,9 @@ def block_content(context, missing=missing):
         yield ' · entry <span data-entry>'
         yield escape(environment.getattr((undefined(name='reading') if l_0_reading is missing else l_0_reading), 'entry_id'))
         yield '</span>'
+    if (undefined(name='private') if l_0_private is missing else l_0_private):
+        pass
+        yield ' · <a href="/signout">Sign out</a>'
     yield '</footer>\n'
 
 def block_script(context, missing=missing):
@@ -218,4 +222,4 @@ def block_script(context, missing=missing):
         yield '<script src="/bell.js" defer></script>'
 
 blocks = {'title': block_title, 'description': block_description, 'main_attributes': block_main_attributes, 'content': block_content, 'script': block_script}
-debug_info = '1=12&2=17&3=36&4=51&5=67&6=91&10=95&11=97&14=100&16=109&17=113&22=116&28=121&29=124&30=126&31=128&32=135&33=142&34=148&36=155&39=158&40=162&46=189&48=197'
+debug_info = '1=12&2=17&3=36&4=51&5=67&6=92&10=96&11=98&14=101&16=110&17=114&22=117&28=122&29=125&30=127&31=129&32=136&33=143&34=149&36=156&39=159&40=163&46=190&48=201'

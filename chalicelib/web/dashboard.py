@@ -70,7 +70,12 @@ class DashboardPages:
         key = (*state, humanize_age(age) if age is not None else None)
         if self._page_cache is None or self._page_cache[0] != key:
             page = self.renderer.page(
-                reading, now, self.api_path, self._overview_link, self.dashboard.name
+                reading,
+                now,
+                self.api_path,
+                self._overview_link,
+                self.dashboard.name,
+                private=not self.dashboard.public,
             )
             self._page_cache = (key, page)
         return responses.html(self._page_cache[1], etag=etag)

@@ -169,7 +169,9 @@ class Renderer:
         api_path: str,
         overview_link: bool,
         dashboard: str | None = None,
+        private: bool = False,
     ) -> str:
+        """private: only signed-in people see the page, so it offers to sign out."""
         return self._page.render(
             reading=reading,
             when=when(reading.created_at, now),
@@ -178,6 +180,7 @@ class Renderer:
             api_path=api_path,
             overview_link=overview_link,
             bell=dashboard if self.alerts else None,
+            private=private,
         )
 
     def overview(

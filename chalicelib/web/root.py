@@ -145,7 +145,7 @@ class Site:
         if view is not None and viewer.may_see(view.dashboard):
             response = answer(view)
             if not view.dashboard.public:
-                return mark_private(response, cookie)
+                return mark_private(response, cookie, viewer.until)
             return _with_cookie(response, cookie)
         if self._private and not viewer.signed_in:
             return sign_in_required(cookie) if api else to_signin(path, cookie)
@@ -230,7 +230,7 @@ class Site:
             return sign_in_required(cookie) if api else to_signin("/", cookie)
         response = answer(overview)
         if self._private:
-            response = mark_private(response, cookie)
+            response = mark_private(response, cookie, viewer.until)
             if not viewer.signed_in:
                 response.headers["Link"] = '</signin>; rel="sign-in"'
                 # The anonymous overview is the same for everyone: no need to hide it.

@@ -207,6 +207,24 @@ def test_signed_in_sees_private_data_marked_private(site, env):
     assert site.http.get("/d/nothere", headers=headers).status_code == 404
 
 
+def test_private_answers_say_when_their_offline_copy_must_go(site, env, clock):
+    # The service worker shows no offline copy of a private page once the session lapses.
+    checked = clock.now - 3600
+    headers = cookie_for(env, add_passkey(env), checked=checked)
+    for path in ("/d/greenhouse", "/api/d/greenhouse", "/", "/api/dashboards"):
+        response = site.http.get(path, headers=headers)
+        assert response.headers["X-Glance-Private-Until"] == str(int(checked) + IDLE_SECONDS)
+    for path in ("/d/balcony", "/api/d/balcony"):
+        assert "X-Glance-Private-Until" not in site.http.get(path, headers=headers).headers
+    assert "X-Glance-Private-Until" not in site.http.get("/").headers
+
+
+def test_a_private_dashboard_page_offers_to_sign_out(site, env):
+    headers = cookie_for(env, add_passkey(env))
+    assert 'href="/signout"' in site.http.get("/d/greenhouse", headers=headers).body.decode()
+    assert "/signout" not in site.http.get("/d/balcony", headers=headers).body.decode()
+
+
 def test_a_limited_passkey_sees_only_its_dashboards(site, env):
     pid = add_passkey(env, ("greenhouse",))
     headers = cookie_for(env, pid, "greenhouse")

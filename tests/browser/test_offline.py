@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from chalicelib.web import static_files as static
 from emulator import DEMO_CHANNEL_ID, Emulator
-from tests.support.browser import PHONE
+from tests.support.browser import PHONE, kept, open_and_keep, wait_until_kept
 from tests.support.servers import loopback
 
 DASHBOARD = "/d/weather"
@@ -81,38 +81,6 @@ def errors_of(page: Page) -> list[str]:
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
-
-
-def kept(page: Page) -> dict[str, list[str]]:
-    """The worker's caches: name -> the URLs kept in it."""
-    return dict(
-        page.evaluate(
-            """async () => {
-                const found = {};
-                for (const name of await caches.keys()) {
-                    const requests = await (await caches.open(name)).keys();
-                    found[name] = requests.map((request) => request.url);
-                }
-                return found;
-            }"""
-        )
-    )
-
-
-def wait_until_kept(page: Page, *urls: str, seconds: float = 20) -> None:
-    deadline = datetime.now(UTC) + timedelta(seconds=seconds)
-    while True:
-        held = {url for urls_of_cache in kept(page).values() for url in urls_of_cache}
-        if set(urls) <= held:
-            return
-        assert datetime.now(UTC) < deadline, f"not kept: {set(urls) - held}"
-        page.wait_for_timeout(200)
-
-
-def open_and_keep(page: Page, url: str, api: str) -> None:
-    page.goto(url)
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    wait_until_kept(page, url, api)
 
 
 @pytest.mark.slow

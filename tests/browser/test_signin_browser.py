@@ -16,6 +16,7 @@ from deploy import access as access_cli
 from emulator import Emulator
 from scripts.local_app import serve
 from tests.conftest import ROOT
+from tests.support.browser import kept, wait_until_kept
 
 
 @pytest.fixture(scope="module")
@@ -112,4 +113,87 @@ def test_invitation_creates_a_passkey_and_the_passkey_signs_in(browser: Browser,
         ["list", "--stage", "local", "--config", str(served["config"])], out=lines.append
     )
     assert any("Test phone" in line for line in lines[1:])
+    context.close()
+
+
+def lapse(page: Page, url: str) -> None:
+    """Make a kept private copy's session lapse a second ago, as 90 unused days would."""
+    page.evaluate(
+        """async (url) => {
+            for (const name of await caches.keys()) {
+                const cache = await caches.open(name);
+                const saved = await cache.match(url, { ignoreVary: true });
+                if (!saved) continue;
+                const headers = new Headers(saved.headers);
+                headers.set("X-Glance-Private-Until", String(Math.floor(Date.now() / 1000) - 1));
+                await cache.put(url, new Response(await saved.text(), { status: 200, headers }));
+            }
+        }""",
+        url,
+    )
+
+
+def offline_answer(page: Page, url: str) -> tuple[int, str]:
+    response = page.goto(url)
+    assert response is not None
+    return response.status, page.content()
+
+
+def keep_private(page: Page, url: str, api: str) -> None:
+    page.goto(url)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    # Loaded again once the worker is there: the first load may have raced its start.
+    page.reload()
+    assert page.evaluate("(api) => fetch(api).then((r) => r.status)", api) == 200
+    wait_until_kept(page, url, api)
+
+
+def test_a_signed_out_browser_is_never_shown_a_private_copy(browser: Browser, served):
+    site = served["site"]
+    private, api = f"{site}/d/greenhouse", f"{site}/api/d/greenhouse"
+    context = browser.new_context()
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    with_authenticator(page)
+    page.goto(invite(served, "--label", "Pocket phone"))
+    page.get_by_role("button", name="Create a passkey").click()
+    page.wait_for_url(f"{site}/")
+    keep_private(page, private, api)
+    # Kept apart from the public copies.
+    assert next(name for name, urls in kept(page).items() if private in urls).endswith("-private")
+
+    # Signed in and offline: the owner's own copy shows, marked offline.
+    context.set_offline(True)
+    status, body = offline_answer(page, private)
+    assert status == 200 and "data-offline" in body and "Sign out" in body
+    # The session lapses while the phone is still offline: the copy is gone with it.
+    lapse(page, private)
+    status, body = offline_answer(page, private)
+    assert status == 503 and "has not been opened" in body and "greenhouse" not in body.lower()
+
+    # Back online, kept again; then the session ends (a lapsed cookie is one the browser
+    # drops): the first answer that says so takes every private copy with it.
+    context.set_offline(False)
+    keep_private(page, private, api)
+    context.clear_cookies()
+    page.goto(private)
+    assert page.url.startswith(f"{site}/signin")
+    assert not any(private in urls or api in urls for urls in kept(page).values())
+    context.set_offline(True)
+    assert offline_answer(page, private)[0] == 503
+    assert page.evaluate("(url) => fetch(url).then(() => 'shown', () => 'refused')", api) == (
+        "refused"
+    )
+
+    # Signing out on purpose clears them too.
+    context.set_offline(False)
+    page.goto(private)
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    page.wait_for_url(private)
+    keep_private(page, private, api)
+    page.goto(f"{site}/signout")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{site}/")
+    context.set_offline(True)
+    assert offline_answer(page, private)[0] == 503
     context.close()

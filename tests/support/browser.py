@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 # Without these Chromium reaches for Google's services at start, and this machine's
@@ -60,3 +63,36 @@ def run_lighthouse(
             raise RuntimeError(f"Lighthouse failed ({done.returncode}): {done.stderr[-2000:]}")
     report = json.loads(output.read_text())
     return {name: round(c["score"] * 100) for name, c in report["categories"].items()}
+
+
+# The service worker's offline copies (templates/sw.js).
+def kept(page: Page) -> dict[str, list[str]]:
+    """The worker's caches: name -> the URLs kept in it."""
+    return dict(
+        page.evaluate(
+            """async () => {
+                const found = {};
+                for (const name of await caches.keys()) {
+                    const requests = await (await caches.open(name)).keys();
+                    found[name] = requests.map((request) => request.url);
+                }
+                return found;
+            }"""
+        )
+    )
+
+
+def wait_until_kept(page: Page, *urls: str, seconds: float = 20) -> None:
+    deadline = datetime.now(UTC) + timedelta(seconds=seconds)
+    while True:
+        held = {url for urls_of_cache in kept(page).values() for url in urls_of_cache}
+        if set(urls) <= held:
+            return
+        assert datetime.now(UTC) < deadline, f"not kept: {set(urls) - held}"
+        page.wait_for_timeout(200)
+
+
+def open_and_keep(page: Page, url: str, api: str) -> None:
+    page.goto(url)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    wait_until_kept(page, url, api)
