@@ -100,9 +100,9 @@ serve_config(lambda: site.config, lambda: site)
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def check_alerts(event: CloudWatchEvent) -> dict[str, object]:
-    from chalicelib.alerts import check as alertcheck
+    from chalicelib.alerts import scheduled
 
-    return alertcheck.run(site.config, site.client, context=event.context)
+    return scheduled.run(site.config, site.client, context=event.context)
 
 
 # Start-up is over: keep what it made out of every later collection, and collect again.

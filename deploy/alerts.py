@@ -290,7 +290,7 @@ def write_environment(path: Path, stage: str, values: Mapping[str, str]) -> bool
 def watch(
     args: argparse.Namespace, environ: Mapping[str, str], sleep: Callable[[float], None]
 ) -> None:
-    from chalicelib.alerts.check import checker_from_env, fetcher
+    from chalicelib.alerts.scheduled import checker_from_env, fetcher
     from chalicelib.alerts.sqlite_store import EmbeddedStore
     from chalicelib.alerts.subscriptions import PushConfigError
     from chalicelib.alerts.wording import AlertsConfigError

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# What the app prints when its configuration stops it (chalicelib/site.py, Site.from_env).
+# What the app prints when its configuration stops it (chalicelib/web/root.py, Site.from_env).
 CANNOT_START = "ThingSpeak Glance cannot start: "
 
 

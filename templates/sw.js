@@ -129,7 +129,7 @@ self.addEventListener("fetch", function (event) {
 });
 
 // Alert notifications (Web Push): a worker's scope has one script, so they live here too.
-// The server sends {"title", "body", "tag", "url"} (chalicelib/notify.py Notice.push_payload).
+// The server sends {"title", "body", "tag", "url"} (chalicelib/alerts/wording.py Notice.push_payload).
 self.addEventListener("push", function (event) {
   var data = {};
   try {

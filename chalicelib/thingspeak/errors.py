@@ -1,7 +1,8 @@
 """What can go wrong reading ThingSpeak, as one small hierarchy.
 
 Each error carries a stable `code` (for JSON clients and logs) and a `message` a person
-can act on. Which HTTP status each one becomes is decided in one place: `web.py`.
+can act on. Which HTTP status each one becomes is decided in one place:
+`web/responses.py` (`status_for`).
 Messages never include the read key or ThingSpeak's raw error body.
 """
 

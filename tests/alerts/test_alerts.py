@@ -19,16 +19,10 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.alerts.check import (
-    BUDGET_SECONDS,
-    LEASE_SECONDS,
-    Checker,
-    checker_from_env,
-    fetcher,
-    run,
-)
+from chalicelib.alerts.check import BUDGET_SECONDS, LEASE_SECONDS, Checker
 from chalicelib.alerts.dynamo_store import DynamoStore
 from chalicelib.alerts.rules import Observation, step
+from chalicelib.alerts.scheduled import checker_from_env, fetcher, run
 from chalicelib.alerts.sqlite_store import EmbeddedStore
 from chalicelib.alerts.store import Record
 from chalicelib.alerts.subscriptions import parse_allowed_hosts, parse_subscription

@@ -24,10 +24,11 @@ import pytest
 from chalice.local import LambdaContext
 from moto import mock_aws
 
-from chalicelib.alerts import check
-from chalicelib.alerts.check import BUDGET_SECONDS, Checker, checker_from_env, fetcher
+from chalicelib.alerts import scheduled
+from chalicelib.alerts.check import BUDGET_SECONDS, Checker
 from chalicelib.alerts.delivery import Report
 from chalicelib.alerts.dynamo_store import DynamoStore
+from chalicelib.alerts.scheduled import checker_from_env, fetcher
 from chalicelib.alerts.sqlite_store import EmbeddedStore
 from chalicelib.alerts.store import AlertStore, Record
 from chalicelib.alerts.subscriptions import parse_allowed_hosts, parse_subscription
@@ -268,17 +269,17 @@ class Invocation:
 
 
 def test_the_budget_is_the_invocations_remaining_time_less_a_margin():
-    assert check.budget(Invocation(60_000)) == BUDGET_SECONDS  # a deployed check_alerts
-    assert check.budget(Invocation(20_000)) == 15.0
-    assert check.budget(Invocation(3_000)) == 2.25  # a short invocation keeps a quarter
-    assert check.budget(Invocation(0)) == 0.0
-    assert check.budget(None) == BUDGET_SECONDS
+    assert scheduled.budget(Invocation(60_000)) == BUDGET_SECONDS  # a deployed check_alerts
+    assert scheduled.budget(Invocation(20_000)) == 15.0
+    assert scheduled.budget(Invocation(3_000)) == 2.25  # a short invocation keeps a quarter
+    assert scheduled.budget(Invocation(0)) == 0.0
+    assert scheduled.budget(None) == BUDGET_SECONDS
 
 
 def test_chalices_3_s_stand_in_context_does_not_time_a_normal_first_check_out(site):
     context = LambdaContext("check_alerts", memory_size=256)  # what chalice's test client passes
     assert context.get_remaining_time_in_millis() <= 3000
-    assert check.budget(context) == BUDGET_SECONDS
+    assert scheduled.budget(context) == BUDGET_SECONDS
     # A first check slower than 1 s (cold clients, a slow ThingSpeak) is still "ok".
-    lines = site.checker("cold", fetch_delay=1.2).check_all(check.budget(context))
+    lines = site.checker("cold", fetch_delay=1.2).check_all(scheduled.budget(context))
     assert [line["outcome"] for line in lines] == ["ok"]
