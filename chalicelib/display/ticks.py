@@ -82,9 +82,21 @@ def value_scale(low: str | None, high: str | None, count: int = 3) -> tuple[Leve
         return (Level(50.0, low or ""),)
     raw = (hi - lo) / count
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    steps = [m * power for m in (0.5, 1, 2, 2.5, 5, 10)]
+    at = next(n for n, step in enumerate(steps) if step >= raw)
+    # A scale needs two values to be read: a round step that leaves only one in the range
+    # (3.03 wide from 38.5: only 40 at a step of 2) gives way to the next smaller one.
+    levels = _levels(lo, hi, steps[at])
+    while len(levels) < 2 and at > 0:
+        at -= 1
+        levels = _levels(lo, hi, steps[at])
+    return levels
+
+
+def _levels(lo: float, hi: float, step: float) -> tuple[Level, ...]:
+    power = 10 ** math.floor(math.log10(step) + 1e-9)
     decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    decimals += 1 if step / power == 2.5 and power < 10 else 0
+    decimals += 1 if round(step / power, 6) == 2.5 and power < 10 else 0
     levels = []
     value = math.ceil(lo / step) * step
     while value <= hi + 1e-9:

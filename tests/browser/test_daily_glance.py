@@ -63,6 +63,8 @@ def test_server_ticks_are_utc_and_say_so_and_the_scale_is_round():
     assert len(week) == 7 and all(t.label and "UTC" not in t.label for t in week)
     assert [level.text for level in value_scale("61.3", "75.9")] == ["65", "70", "75"]
     assert value_scale("21.5", "21.5")[0].y == 50.0
+    # Never a scale of one value: a round step that leaves one in the range gives way.
+    assert [level.text for level in value_scale("38.5", "41.53")] == ["39", "40", "41"]
 
 
 # The CSV of a converted field, over HTTP to an emulator.
