@@ -16,29 +16,26 @@
       : seconds < 172800 ? Math.floor(seconds / 3600) + " h ago"
       : Math.floor(seconds / 86400) + " days ago";
   }
-  // One formatter per set of options: every toLocaleString with options builds a new one,
-  // which costs a phone milliseconds apiece, far too many for a page of times.
-  var clocks = {};
-  function stamp(when, options) {
-    var key = JSON.stringify(options);
-    return (clocks[key] || (clocks[key] = new Intl.DateTimeFormat([], options))).format(when);
-  }
   function showTime() {
     all("[data-when]").forEach(function (box) {
       var time = $("time[datetime]", box), words = $("[data-ago]", box);
       if (!time || !words) return;
       var when = new Date(time.getAttribute("datetime"));
       if (isNaN(when.getTime())) return;
-      put(time, stamp(when, { dateStyle: "medium", timeStyle: "short" }));
-      put(words, ago(Math.max(0, (Date.now() - when.getTime()) / 1000)));
+      time.textContent = when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+      words.textContent = ago(Math.max(0, (Date.now() - when.getTime()) / 1000));
     });
     // The field page's lowest, highest and table: the viewer's own zone, not the server's UTC.
+    // One formatter for them all: toLocaleString with options builds a new one per call,
+    // milliseconds apiece on a phone, for up to 35 times on a field page.
+    var f = {};
     all("time[data-local]").forEach(function (time) {
-      var when = new Date(time.getAttribute("datetime"));
-      if (!isNaN(when.getTime())) put(time, stamp(when, {
+      var when = new Date(time.getAttribute("datetime")), s = time.getAttribute("data-local");
+      f[s] = f[s] || new Intl.DateTimeFormat([], {
         month: "short", day: "numeric", hour: "numeric", minute: "2-digit",
-        second: time.getAttribute("data-local") === "s" ? "2-digit" : undefined  // a reading, not an average
-      }));
+        second: s === "s" ? "2-digit" : undefined  // a reading, not an average
+      });
+      if (!isNaN(when.getTime())) time.textContent = f[s].format(when);
     });
   }
 
@@ -60,23 +57,20 @@
     return y.toFixed(decimals).replace(/^-(0(\.0+)?)$/, "$1");
   }
   // [unit as sent, unit shown]: only temperatures follow the toggle.
-  function units(box, want) {
+  function units(box) {
     var unit = box && $("[data-u]", box), from = unit ? unit.getAttribute("data-u") : "";
-    var temperature = from === "°C" || from === "°F";
-    if (want === undefined) want = preferred();
+    var want = preferred(), temperature = from === "°C" || from === "°F";
     return [from, temperature && (want === "°C" || want === "°F") ? want : from, temperature];
   }
-  // Only what differs is written: an unchanged text is still a new node to lay out.
-  function put(el, text) { if (el.textContent !== text) el.textContent = text; }
   // Every field's values in the unit chosen (temperatures) and the viewer's digits.
   function applyUnits() {
-    var shown = null, want = preferred();
+    var shown = null;
     all("[data-field]").forEach(function (box) {
-      var u = units(box, want);
+      var u = units(box);
       if (u[2]) shown = shown || u[1];
       // Not the charts' own data-v: those are lists, converted one point at a time.
-      all("[data-v]:not(svg)", box).forEach(function (el) { put(el, local(convert(el.getAttribute("data-v"), u[0], u[1]))); });
-      all("[data-u]", box).forEach(function (el) { put(el, u[1]); });
+      all("[data-v]:not(svg)", box).forEach(function (el) { el.textContent = local(convert(el.getAttribute("data-v"), u[0], u[1])); });
+      all("[data-u]", box).forEach(function (el) { el.textContent = u[1]; });
     });
     if (toggle && shown) {
       toggle.textContent = "Show in " + (shown === "°C" ? "°F" : "°C");
@@ -158,7 +152,7 @@
     var u = units(c.s.closest("[data-field]")), when = new Date(c.t[i] * 1000);
     var parts = [
       local(convert(c.v[i], u[0], u[1])) + (u[1] ? "\u202f" + u[1] : ""),
-      stamp(when, { month: "short", day: "numeric", hour: "numeric", minute: "2-digit", second: c.what === "reading" ? "2-digit" : undefined }),
+      when.toLocaleString([], { month: "short", day: "numeric", hour: "numeric", minute: "2-digit", second: c.what === "reading" ? "2-digit" : undefined }),
       c.what === "reading" ? "" : c.what
     ];
     parts.forEach(function (text, n) { tip.childNodes[n].textContent = text; });
@@ -216,8 +210,8 @@
       var x = (t / 1000 - a) / (b - a) * 100, i = make("i", "", ax);
       i.style.setProperty("--p", x.toFixed(2) + "%");
       if (!ax.classList.contains("lb") || x < 5 || x > 95 || (weeks && (found.length - 1 - n) % 7)) return;
-      make("span", "", i).textContent = weeks ? stamp(t, { day: "numeric", month: "short" })
-        : long || !t.getHours() ? stamp(t, { weekday: "short" }) : stamp(t, { hour: "numeric" });
+      make("span", "", i).textContent = weeks ? t.toLocaleDateString([], { day: "numeric", month: "short" })
+        : long || !t.getHours() ? t.toLocaleDateString([], { weekday: "short" }) : t.toLocaleTimeString([], { hour: "numeric" });
     });
   }
   // Since the viewer's midnight, from the points the chart holds: each UTC half hour's

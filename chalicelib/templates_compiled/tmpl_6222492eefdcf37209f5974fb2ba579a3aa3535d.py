@@ -100,10 +100,10 @@ def root(context, missing=missing):
         yield ' hidden>Today'
         if environment.getattr((undefined(name='field') if l_0_field is missing else l_0_field), 'sums'):
             pass
-            yield ' total <b data-v="0">0</b>'
+            yield ' total <b></b>'
         else:
             pass
-            yield ' min <b data-v="0">0</b> max <b data-v="0">0</b>'
+            yield ' min <b></b> max <b></b>'
         yield '</span></figcaption>\n</figure>\n'
 
 blocks = {}
