@@ -148,6 +148,7 @@ def keep_private(page: Page, url: str, api: str) -> None:
     wait_until_kept(page, url, api)
 
 
+@pytest.mark.slow
 def test_a_signed_out_browser_is_never_shown_a_private_copy(browser: Browser, served):
     site = served["site"]
     private, api = f"{site}/d/greenhouse", f"{site}/api/d/greenhouse"
