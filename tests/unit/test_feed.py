@@ -33,6 +33,22 @@ def test_fields_the_channel_never_defined_are_ignored_even_in_entries():
     assert feed.latest is not None and feed.latest.value(5) is None
 
 
+def test_a_field_left_out_of_an_entry_reads_as_no_value_and_the_rest_stay_exact():
+    payload = load_fixture("channel_9_two_entries.json")
+    del payload["feeds"][0]["field2"]
+    older, newer = parse_feed(payload).entries
+    assert older.value(2) is None and older.value(1) is not None
+    assert newer.value(2) == payload["feeds"][1]["field2"]
+
+
+def test_a_channel_of_one_field_reads_each_value():
+    payload = load_fixture("channel_9_two_entries.json")
+    del payload["channel"]["field2"]
+    feed = parse_feed(payload)
+    assert [e.value(1) for e in feed.entries] == [f["field1"] for f in payload["feeds"]]
+    assert feed.column(1) == tuple(f["field1"] for f in payload["feeds"])
+
+
 def test_entries_are_ordered_oldest_first_whatever_order_they_arrive_in():
     payload = load_fixture("channel_9_two_entries.json")
     payload["feeds"].reverse()
