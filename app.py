@@ -8,6 +8,12 @@ import os
 # a cold first view). What start-up made is frozen below, for the container's life.
 gc.disable()
 
+from chalicelib.web.start import begin
+
+# The configuration first (a mistake stops here with one line); on Lambda's web function the
+# first view's read of ThingSpeak starts now, while Chalice, Jinja2 and the routes load.
+started = begin()
+
 from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response
 
 from chalicelib.access.routes import access_routes, serve_site
@@ -18,7 +24,7 @@ from chalicelib.web.root import Site
 
 app = Chalice(app_name="thingspeak-glance")
 app.api.binary_types.append("image/x-icon")  # /favicon.ico, as bytes (see responses.py)
-site = Site.from_env()  # invalid configuration stops the start-up with a one-line reason
+site = Site.from_env(started)
 app.register_middleware(add_security_headers(site.renderer.assets.csp), "http")
 app.register_middleware(access_log, "http")
 app.register_middleware(head_like_get, "http")

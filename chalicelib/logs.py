@@ -14,9 +14,10 @@ import sys
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalice.app import Request, Response
+if TYPE_CHECKING:  # the ThingSpeak client notes its facts before Chalice has loaded
+    from chalice.app import Request, Response
 
 _facts: ContextVar[dict[str, Any] | None] = ContextVar("request_facts", default=None)
 

@@ -18,21 +18,20 @@ from chalice.app import Response
 from chalicelib.access.gate import Access
 from chalicelib.access.pages import mark_private, sign_in_required, to_signin
 from chalicelib.access.session import ANONYMOUS, Viewer, current_viewer
-from chalicelib.config.loader import load_config
-from chalicelib.config.model import Config, ConfigError
-from chalicelib.thingspeak.cache import LatestFeed
-from chalicelib.thingspeak.client import ReadKey, ThingSpeakClient
+from chalicelib.config.model import Config
+from chalicelib.thingspeak.client import ThingSpeakClient
 from chalicelib.thingspeak.keys import read_key_for
 from chalicelib.web import responses
 from chalicelib.web.dashboard import DashboardPages
 from chalicelib.web.error_pages import NOT_FOUND, ErrorPages
 from chalicelib.web.rendering import Renderer
+from chalicelib.web.start import Start, begin
 from chalicelib.web.wiring import (
-    WEB_HANDLER,
+    Channels,
     alerts_on,
-    feed_fetcher,
     prefetch_feeds,
     series_fetcher,
+    wire_channels,
 )
 
 if TYPE_CHECKING:  # the field pages load with their first view, not with every cold start
@@ -52,25 +51,23 @@ class Site:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         prefetch: bool = False,
         access: Access | None = None,
+        channels: Channels | None = None,
     ) -> None:
         self.config = config
         # Who may see the private dashboards (chalicelib/access/): SITE_URL, the session
         # secret and the passkey store, from the environment.
         self.access = access or Access(os.environ)
         self._private = config.has_private
-        self.client = client or ThingSpeakClient(config.thingspeak_url)
-        feeds: dict[tuple[int, str | None, str | None], LatestFeed] = {}
-        keys: dict[str, ReadKey] = {}
-        feed_of: dict[str, LatestFeed] = {}
-        for dashboard in config.dashboards:
-            cache_key = dashboard.source
-            if cache_key not in feeds:
-                fetch = feed_fetcher(self.client, dashboard, read_key_for(dashboard, keys))
-                feeds[cache_key] = LatestFeed(fetch, config.cache_ttl_seconds, wall=now)
-            feed_of[dashboard.name] = feeds[cache_key]
+        # Made (and on a cold web function already asked) before the rest of the app loaded,
+        # when app.py starts with chalicelib/web/start.py.
+        asked = channels is not None and prefetch
+        channels = channels or wire_channels(config, client, now)
+        self.client = channels.client
+        feed_of, keys = channels.feed_of, channels.keys
         several = len(config.dashboards) > 1
         if prefetch:
-            prefetch_feeds(list(feeds.values()), day=not several)
+            if not asked:
+                prefetch_feeds(list(channels.feeds.values()), day=not several)
             if self._private:  # the session secret, while ThingSpeak is asked
                 self.access.prefetch()
         self.renderer = renderer or Renderer(
@@ -160,14 +157,10 @@ class Site:
         return static.load()
 
     @classmethod
-    def from_env(cls) -> Site:
-        try:
-            config = load_config()
-        except ConfigError as exc:
-            # A clean one-line exit for `chalice local` and the Lambda init log alike.
-            raise SystemExit(f"ThingSpeak Glance cannot start: {exc}") from None
-        # Lambda names the handler it runs: the web function's, not check_alerts'.
-        return cls(config, prefetch=os.environ.get("_HANDLER") == WEB_HANDLER)
+    def from_env(cls, start: Start | None = None) -> Site:
+        """The site of this environment's configuration, from what `begin` made."""
+        start = start or begin()
+        return cls(start.config, prefetch=start.cold_web, channels=start.channels)
 
     def home(self, headers: Mapping[str, str], query: Mapping[str, str] | None) -> Response:
         if self._several:

@@ -6,12 +6,45 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from chalicelib.config.model import Dashboard
+from chalicelib.config.model import Config, Dashboard
 from chalicelib.thingspeak.cache import Fetch, LatestFeed
 from chalicelib.thingspeak.client import ReadKey, ThingSpeakClient
 from chalicelib.thingspeak.errors import ThingSpeakError
 from chalicelib.thingspeak.feed import Feed, Series
+from chalicelib.thingspeak.keys import read_key_for
+
+Source = tuple[int, str | None, str | None]  # a channel and the key it is read with
+
+
+@dataclass(frozen=True)
+class Channels:
+    """One client (one Session) for every channel; one cache per channel and key, shared by
+    the dashboards that show it; each key resolved once."""
+
+    client: ThingSpeakClient
+    feeds: dict[Source, LatestFeed]
+    feed_of: dict[str, LatestFeed]  # by dashboard name
+    keys: dict[str, ReadKey]
+
+
+def wire_channels(
+    config: Config,
+    client: ThingSpeakClient | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Channels:
+    client = client or ThingSpeakClient(config.thingspeak_url)
+    feeds: dict[Source, LatestFeed] = {}
+    keys: dict[str, ReadKey] = {}
+    feed_of: dict[str, LatestFeed] = {}
+    for dashboard in config.dashboards:
+        if dashboard.source not in feeds:
+            fetch = feed_fetcher(client, dashboard, read_key_for(dashboard, keys))
+            feeds[dashboard.source] = LatestFeed(fetch, config.cache_ttl_seconds, wall=now)
+        feed_of[dashboard.name] = feeds[dashboard.source]
+    return Channels(client, feeds, feed_of, keys)
 
 
 def alerts_on(env: Mapping[str, str]) -> bool:

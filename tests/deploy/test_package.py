@@ -257,6 +257,42 @@ def test_on_lambda_the_web_function_asks_thingspeak_while_it_starts(unpacked):
     assert set(log["dashboards"].values()) == {"hit"}  # fetched before the request came
 
 
+EARLY_RUNNER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from chalicelib.web.start import begin
+started = begin()
+print(sorted(m for m in ("chalice", "jinja2") if m in sys.modules))
+print(sorted(feed.get(day=False).cache for feed in started.channels.feeds.values()))
+"""
+
+
+def test_the_web_function_asks_thingspeak_before_chalice_and_jinja2_load(unpacked):
+    """The round trip overlaps nearly all of a cold start: it begins once the configuration
+    is read, before Chalice, Jinja2 and the route groups are imported."""
+    with loopback(Emulator(), lambda e: e.url) as emu:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "THINGSPEAK_URL": emu.url,
+            "GLANCE_CONFIG": "chalicelib/dashboards.toml",
+            **DEMO_ENV,
+            "_HANDLER": "app.app",
+        }
+        result = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", EARLY_RUNNER, str(unpacked)],
+            cwd=unpacked.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        asked = len(emu.requests)
+    assert result.returncode == 0, result.stderr
+    loaded, caches = result.stdout.strip().splitlines()
+    assert loaded == "[]"  # neither had been imported when the read began
+    assert caches == "['hit', 'hit', 'hit']" and asked == 3  # and each read was that one
+
+
 def test_the_alert_checker_does_not_prefetch_pages(unpacked):
     with loopback(Emulator(), lambda e: e.url) as emu:
         invoke(unpacked, emu.url, "/api/latest", _HANDLER="app.check_alerts")
