@@ -9,7 +9,8 @@ renderer falls back to the sources whenever either no longer matches, so an edit
 template or another Jinja2 is never served stale output, only compiled on the fly.
 requirements.in pins Jinja2 exactly: run this after changing that pin. A test fails
 while the checked-in output is out of date. It also minifies the pages' inline script
-(glance.js, with rjsmin) into the same folder, named by the source's digest.
+(glance.js, with calmjs.parse: an ES5 parser whose printer shortens local names) into
+the same folder, named by the source's digest.
 
     python scripts/compile_templates.py [--check]
 """
@@ -40,12 +41,16 @@ def compile_into(target: Path) -> None:
         str(target), zip=None, filter_func=lambda name: name.endswith(".html"), ignore_errors=False
     )
     (target / DIGEST_FILE).write_text(sources_digest(TEMPLATES_DIR) + "\n", encoding="utf-8")
-    # The pages' inline script, minified (a fifth fewer gzipped bytes on every page); named
-    # by its source's digest, so an edited glance.js is never served as its old self.
-    import rjsmin
+    # The pages' inline script, minified (a third fewer gzipped bytes than the source, on
+    # every page): parsed, printed without comments or spaces, local names shortened (the
+    # globals it uses keep theirs). Named by its source's digest, so an edited glance.js is
+    # never served as its old self.
+    from calmjs.parse import es5
+    from calmjs.parse.unparsers.es5 import minify_print
 
     source = (TEMPLATES_DIR / "glance.js").read_text(encoding="utf-8")
-    (target / minified_name(source)).write_text(rjsmin.jsmin(source), encoding="utf-8")
+    minified = minify_print(es5(source), obfuscate=True, obfuscate_globals=False)
+    (target / minified_name(source)).write_text(minified, encoding="utf-8")
 
 
 def same(a: Path, b: Path) -> bool:
